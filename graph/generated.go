@@ -178,7 +178,8 @@ type ComplexityRoot struct {
 	}
 
 	UpdateViewerPayload struct {
-		User func(childComplexity int) int
+		Token func(childComplexity int) int
+		User  func(childComplexity int) int
 	}
 
 	User struct {
@@ -217,19 +218,19 @@ type ComplexityRoot struct {
 type ArticleResolver interface {
 	ID(ctx context.Context, obj *conduit.Article) (string, error)
 
-	Tags(ctx context.Context, obj *conduit.Article) ([]string, error)
+	Tags(ctx context.Context, objs []*conduit.Article) ([][]string, error)
 
-	Author(ctx context.Context, obj *conduit.Article) (*conduit.User, error)
+	Author(ctx context.Context, objs []*conduit.Article) ([]*conduit.User, error)
 
-	ViewerHasFavorited(ctx context.Context, obj *conduit.Article) (bool, error)
+	ViewerHasFavorited(ctx context.Context, objs []*conduit.Article) ([]bool, error)
 
 	Comments(ctx context.Context, obj *conduit.Article, first *int, after *string) (*models.Connection[*conduit.Comment], error)
 }
 type CommentResolver interface {
 	ID(ctx context.Context, obj *conduit.Comment) (string, error)
 
-	Author(ctx context.Context, obj *conduit.Comment) (*conduit.User, error)
-	Article(ctx context.Context, obj *conduit.Comment) (*conduit.Article, error)
+	Author(ctx context.Context, objs []*conduit.Comment) ([]*conduit.User, error)
+	Article(ctx context.Context, objs []*conduit.Comment) ([]*conduit.Article, error)
 }
 type MutationResolver interface {
 	SignUp(ctx context.Context, input models.SignUpInput) (*models.AuthPayload, error)
@@ -266,7 +267,7 @@ type UserResolver interface {
 
 	Email(ctx context.Context, obj *conduit.User) (*string, error)
 
-	ViewerIsFollowing(ctx context.Context, obj *conduit.User) (bool, error)
+	ViewerIsFollowing(ctx context.Context, objs []*conduit.User) ([]bool, error)
 
 	Articles(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.Connection[*conduit.Article], error)
 	FavoriteArticles(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.Connection[*conduit.Article], error)
@@ -861,6 +862,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdateArticlePayload.Article(childComplexity), true
 
+	case "UpdateViewerPayload.token":
+		if e.ComplexityRoot.UpdateViewerPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateViewerPayload.Token(childComplexity), true
 	case "UpdateViewerPayload.user":
 		if e.ComplexityRoot.UpdateViewerPayload.User == nil {
 			break
@@ -1341,7 +1348,7 @@ type Mutation {
   signUp(input: SignUpInput!): AuthPayload!
   "Signs in with e-mail and password. ` + "`" + `UNAUTHENTICATED` + "`" + `, with one message for both, when either is wrong."
   signIn(input: SignInInput!): AuthPayload!
-  "Changes the signed-in user's account. A new password invalidates every earlier token; the payload holds no new one, so sign in again."
+  "Changes the signed-in user's account. A new password invalidates every earlier token; the payload then holds a fresh one."
   updateViewer(input: UpdateViewerInput!): UpdateViewerPayload!
   "Follows a user; following twice is harmless. Following yourself is ` + "`" + `BAD_USER_INPUT` + "`" + `."
   followUser(input: FollowUserInput!): FollowUserPayload!
@@ -1477,6 +1484,8 @@ type AuthPayload {
 type UpdateViewerPayload {
   "The changed user."
   user: User!
+  "A fresh token when the password changed (earlier ones no longer work), else null."
+  token: String
 }
 
 "The result of ` + "`" + `followUser` + "`" + `."
@@ -1762,6 +1771,8 @@ func (ec *executionContext) childFields_UpdateViewerPayload(ctx context.Context,
 	switch field.Name {
 	case "user":
 		return ec.fieldContext_UpdateViewerPayload_user(ctx, field)
+	case "token":
+		return ec.fieldContext_UpdateViewerPayload_token(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateViewerPayload", field.Name)
 }
@@ -2640,7 +2651,7 @@ func (ec *executionContext) _Article_tags(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Article_tags(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Article().Tags(ctx, obj)
+			return ec.resolveBatch_Article_tags(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -2652,6 +2663,29 @@ func (ec *executionContext) _Article_tags(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Article_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Article", field, true, true, "String")
+}
+func (ec *executionContext) resolveBatch_Article_tags(ctx context.Context, field graphql.CollectedField, obj *conduit.Article) (any, error) {
+	resolver := ec.Resolvers.Article()
+	if batch, ok := graphql.BatchParentsFor[*conduit.Article](ctx, "Article"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Tags(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]string](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Article.tags",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Tags(ctx, []*conduit.Article{obj})
+	return graphql.ResolveBatchSingleResult[[]string](
+		ctx,
+		results,
+		err,
+		"Article.tags",
+	)
 }
 
 func (ec *executionContext) _Article_createdAt(ctx context.Context, field graphql.CollectedField, obj *conduit.Article) (ret graphql.Marshaler) {
@@ -2709,7 +2743,7 @@ func (ec *executionContext) _Article_author(ctx context.Context, field graphql.C
 			return ec.fieldContext_Article_author(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Article().Author(ctx, obj)
+			return ec.resolveBatch_Article_author(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *conduit.User) graphql.Marshaler {
@@ -2730,6 +2764,29 @@ func (ec *executionContext) fieldContext_Article_author(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Article_author(ctx context.Context, field graphql.CollectedField, obj *conduit.Article) (any, error) {
+	resolver := ec.Resolvers.Article()
+	if batch, ok := graphql.BatchParentsFor[*conduit.Article](ctx, "Article"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Author(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*conduit.User](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Article.author",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Author(ctx, []*conduit.Article{obj})
+	return graphql.ResolveBatchSingleResult[*conduit.User](
+		ctx,
+		results,
+		err,
+		"Article.author",
+	)
 }
 
 func (ec *executionContext) _Article_favoritesCount(ctx context.Context, field graphql.CollectedField, obj *conduit.Article) (ret graphql.Marshaler) {
@@ -2764,7 +2821,7 @@ func (ec *executionContext) _Article_viewerHasFavorited(ctx context.Context, fie
 			return ec.fieldContext_Article_viewerHasFavorited(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Article().ViewerHasFavorited(ctx, obj)
+			return ec.resolveBatch_Article_viewerHasFavorited(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -2776,6 +2833,29 @@ func (ec *executionContext) _Article_viewerHasFavorited(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_Article_viewerHasFavorited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Article", field, true, true, "Boolean")
+}
+func (ec *executionContext) resolveBatch_Article_viewerHasFavorited(ctx context.Context, field graphql.CollectedField, obj *conduit.Article) (any, error) {
+	resolver := ec.Resolvers.Article()
+	if batch, ok := graphql.BatchParentsFor[*conduit.Article](ctx, "Article"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.ViewerHasFavorited(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[bool](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Article.viewerHasFavorited",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.ViewerHasFavorited(ctx, []*conduit.Article{obj})
+	return graphql.ResolveBatchSingleResult[bool](
+		ctx,
+		results,
+		err,
+		"Article.viewerHasFavorited",
+	)
 }
 
 func (ec *executionContext) _Article_commentsCount(ctx context.Context, field graphql.CollectedField, obj *conduit.Article) (ret graphql.Marshaler) {
@@ -3175,7 +3255,7 @@ func (ec *executionContext) _Comment_author(ctx context.Context, field graphql.C
 			return ec.fieldContext_Comment_author(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Comment().Author(ctx, obj)
+			return ec.resolveBatch_Comment_author(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *conduit.User) graphql.Marshaler {
@@ -3197,6 +3277,29 @@ func (ec *executionContext) fieldContext_Comment_author(_ context.Context, field
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Comment_author(ctx context.Context, field graphql.CollectedField, obj *conduit.Comment) (any, error) {
+	resolver := ec.Resolvers.Comment()
+	if batch, ok := graphql.BatchParentsFor[*conduit.Comment](ctx, "Comment"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Author(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*conduit.User](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Comment.author",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Author(ctx, []*conduit.Comment{obj})
+	return graphql.ResolveBatchSingleResult[*conduit.User](
+		ctx,
+		results,
+		err,
+		"Comment.author",
+	)
+}
 
 func (ec *executionContext) _Comment_article(ctx context.Context, field graphql.CollectedField, obj *conduit.Comment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -3207,7 +3310,7 @@ func (ec *executionContext) _Comment_article(ctx context.Context, field graphql.
 			return ec.fieldContext_Comment_article(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Comment().Article(ctx, obj)
+			return ec.resolveBatch_Comment_article(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *conduit.Article) graphql.Marshaler {
@@ -3228,6 +3331,29 @@ func (ec *executionContext) fieldContext_Comment_article(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Comment_article(ctx context.Context, field graphql.CollectedField, obj *conduit.Comment) (any, error) {
+	resolver := ec.Resolvers.Comment()
+	if batch, ok := graphql.BatchParentsFor[*conduit.Comment](ctx, "Comment"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Article(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*conduit.Article](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Comment.article",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Article(ctx, []*conduit.Comment{obj})
+	return graphql.ResolveBatchSingleResult[*conduit.Article](
+		ctx,
+		results,
+		err,
+		"Comment.article",
+	)
 }
 
 func (ec *executionContext) _CommentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *models.Connection[*conduit.Comment]) (ret graphql.Marshaler) {
@@ -4920,6 +5046,29 @@ func (ec *executionContext) fieldContext_UpdateViewerPayload_user(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _UpdateViewerPayload_token(ctx context.Context, field graphql.CollectedField, obj *models.UpdateViewerPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateViewerPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateViewerPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpdateViewerPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *conduit.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5067,7 +5216,7 @@ func (ec *executionContext) _User_viewerIsFollowing(ctx context.Context, field g
 			return ec.fieldContext_User_viewerIsFollowing(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.User().ViewerIsFollowing(ctx, obj)
+			return ec.resolveBatch_User_viewerIsFollowing(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -5079,6 +5228,29 @@ func (ec *executionContext) _User_viewerIsFollowing(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_User_viewerIsFollowing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, true, true, "Boolean")
+}
+func (ec *executionContext) resolveBatch_User_viewerIsFollowing(ctx context.Context, field graphql.CollectedField, obj *conduit.User) (any, error) {
+	resolver := ec.Resolvers.User()
+	if batch, ok := graphql.BatchParentsFor[*conduit.User](ctx, "User"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.ViewerIsFollowing(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[bool](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"User.viewerIsFollowing",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.ViewerIsFollowing(ctx, []*conduit.User{obj})
+	return graphql.ResolveBatchSingleResult[bool](
+		ctx,
+		results,
+		err,
+		"User.viewerIsFollowing",
+	)
 }
 
 func (ec *executionContext) _User_followersCount(ctx context.Context, field graphql.CollectedField, obj *conduit.User) (ret graphql.Marshaler) {
@@ -8271,6 +8443,11 @@ func (ec *executionContext) _UpdateViewerPayload(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "token":
+			out.Values[i] = ec._UpdateViewerPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8851,6 +9028,7 @@ func (ec *executionContext) marshalNAddCommentPayload2ᚖgithubᚗcomᚋconduit�
 }
 
 func (ec *executionContext) marshalNArticle2ᚕᚖgithubᚗcomᚋconduitᚑgraphqlᚋconduitᚋinternalᚋconduitᚐArticleᚄ(ctx context.Context, sel ast.SelectionSet, v []*conduit.Article) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Article", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -8929,6 +9107,7 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNComment2ᚕᚖgithubᚗcomᚋconduitᚑgraphqlᚋconduitᚋinternalᚋconduitᚐCommentᚄ(ctx context.Context, sel ast.SelectionSet, v []*conduit.Comment) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Comment", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -9121,6 +9300,45 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋconduitᚑgraphqlᚋconduitᚋmodelsᚐNode(ctx context.Context, sel ast.SelectionSet, v []models.Node) graphql.Marshaler {
+	{
+		var batchItemsUser []*conduit.User
+		batchIdxMapUser := map[int]int{}
+		var batchItemsComment []*conduit.Comment
+		batchIdxMapComment := map[int]int{}
+		var batchItemsArticle []*conduit.Article
+		batchIdxMapArticle := map[int]int{}
+		for i, item := range v {
+			switch concrete := item.(type) {
+			case conduit.User:
+				batchIdxMapUser[i] = len(batchItemsUser)
+				batchItemsUser = append(batchItemsUser, &concrete)
+			case *conduit.User:
+				batchIdxMapUser[i] = len(batchItemsUser)
+				batchItemsUser = append(batchItemsUser, concrete)
+			case conduit.Comment:
+				batchIdxMapComment[i] = len(batchItemsComment)
+				batchItemsComment = append(batchItemsComment, &concrete)
+			case *conduit.Comment:
+				batchIdxMapComment[i] = len(batchItemsComment)
+				batchItemsComment = append(batchItemsComment, concrete)
+			case conduit.Article:
+				batchIdxMapArticle[i] = len(batchItemsArticle)
+				batchItemsArticle = append(batchItemsArticle, &concrete)
+			case *conduit.Article:
+				batchIdxMapArticle[i] = len(batchItemsArticle)
+				batchItemsArticle = append(batchItemsArticle, concrete)
+			}
+		}
+		if len(batchItemsUser) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "User", batchItemsUser, batchIdxMapUser)
+		}
+		if len(batchItemsComment) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Comment", batchItemsComment, batchIdxMapComment)
+		}
+		if len(batchItemsArticle) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Article", batchItemsArticle, batchIdxMapArticle)
+		}
+	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -9268,6 +9486,7 @@ func (ec *executionContext) marshalNUpdateViewerPayload2ᚖgithubᚗcomᚋcondui
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋconduitᚑgraphqlᚋconduitᚋinternalᚋconduitᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*conduit.User) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "User", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

@@ -196,4 +196,6 @@ type UpdateViewerInput struct {
 type UpdateViewerPayload struct {
 	// The changed user.
 	User *conduit.User `json:"user"`
+	// A fresh token when the password changed (earlier ones no longer work), else null.
+	Token *string `json:"token,omitempty"`
 }

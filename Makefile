@@ -1,0 +1,55 @@
+# Conduit: `make run` starts the service, `make test` runs every test.
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+PLAYGROUND_DIST := internal/httpapi/playground/dist/index.html
+export GOFLAGS ?= -buildvcs=false
+
+.PHONY: run build playground generate check-generated test test-go conformance deps vet bench clean
+
+## run: build the playground and the binary, then serve on :8080 with ./conduit.db
+run: build
+	./conduit
+
+## build: a statically linked binary, ./conduit
+build: playground
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o conduit .
+
+## playground: build the offline GraphiQL bundle that the binary embeds
+playground: $(PLAYGROUND_DIST)
+$(PLAYGROUND_DIST): web/playground/package.json web/playground/package-lock.json $(wildcard web/playground/*.mjs web/playground/src/*)
+	cd web/playground && npm ci --no-audit --no-fund && npm run build
+
+## generate: regenerate graph/ and models/ from schema.graphqls and gqlgen.yml
+generate:
+	$(GO) generate ./...
+
+## check-generated: fail when the committed generated code is stale
+check-generated: generate
+	@git diff --exit-code -- graph models || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
+
+## deps: install the servers the tests start (PostgreSQL) where missing
+deps:
+	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "PostgreSQL's initdb is missing: install PostgreSQL (Debian: apt-get install postgresql)"; exit 1; fi; \
+	fi
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+
+## test: everything: generated code, vet, Go tests on SQLite and PostgreSQL, the conformance audit
+test: deps playground check-generated vet test-go conformance
+
+test-go:
+	CI=$${CI:-true} $(GO) test -count=1 -timeout 20m ./...
+
+## conformance: the graphql-http audit against a freshly started binary
+conformance: build
+	cd conformance && npm ci --no-audit --no-fund && node run.mjs ../conduit
+
+clean:
+	rm -rf conduit internal/httpapi/playground/dist/assets internal/httpapi/playground/dist/index.html

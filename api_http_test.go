@@ -1,0 +1,181 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/conduit-graphql/conduit/internal/testenv"
+)
+
+// TestHTTP checks the transport on SQLite; it does not depend on the database.
+func TestHTTP(t *testing.T) {
+	cfg := testConfig()
+	cfg.Limits.BodyBytes = 4 << 10
+	cfg.Limits.Tokens = 200
+	cfg.Limits.Complexity = 300
+	cfg.Limits.Depth = 6
+	cfg.Limits.Aliases = 3
+	api := newTestAPIWith(t, testenv.SQLite(t), cfg)
+	raw := func(method, target, contentType, body string, header ...string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, target, strings.NewReader(body))
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		rec := httptest.NewRecorder()
+		api.handler.ServeHTTP(rec, req)
+		return rec
+	}
+
+	t.Run("GraphQLResponseJSON", func(t *testing.T) {
+		resp := api.post(t, "", `{ viewer { username } }`, nil)
+		require.Equal(t, http.StatusOK, resp.Status)
+		require.Equal(t, "application/graphql-response+json; charset=utf-8", resp.Header.Get("Content-Type"))
+	})
+	t.Run("PlainJSONForOlderClients", func(t *testing.T) {
+		rec := raw("POST", "/graphql", "application/json", `{"query":"{ viewer { username } }"}`)
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.Equal(t, "application/json; charset=utf-8", rec.Header().Get("Content-Type"))
+		require.JSONEq(t, `{"data":{"viewer":null}}`, rec.Body.String())
+	})
+	t.Run("GetQuery", func(t *testing.T) {
+		resp := api.get(t, `query($u: String!) { user(username: $u) { username } }`, map[string]any{"u": "x"})
+		require.Equal(t, http.StatusOK, resp.Status)
+		require.JSONEq(t, `{"user": null}`, string(resp.Data))
+	})
+	t.Run("ErrMutationOverGet", func(t *testing.T) {
+		resp := api.get(t, `mutation { signIn(input: {email: "a@b.c", password: "password1"}) { token } }`, nil)
+		require.Equal(t, http.StatusMethodNotAllowed, resp.Status)
+		require.Equal(t, "POST", resp.Header.Get("Allow"))
+		require.Nil(t, resp.Data)
+	})
+	t.Run("ErrMalformedJSON", func(t *testing.T) {
+		for _, body := range []string{`{"query": `, `not json`, `{"query": 42}`, `{"query":"{ viewer { id } }","variables":[1]}`, `{"query":"{ viewer { id } }"} trailing`, `{}`} {
+			rec := raw("POST", "/graphql", "application/json", body, "Accept", "application/graphql-response+json")
+			require.Equal(t, http.StatusBadRequest, rec.Code, "body %s", body)
+			require.Contains(t, rec.Body.String(), `"GRAPHQL_PARSE_FAILED"`)
+		}
+	})
+	t.Run("ErrNotJSON", func(t *testing.T) {
+		for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", ""} {
+			rec := raw("POST", "/graphql", ct, `query={viewer{id}}`)
+			require.Equal(t, http.StatusUnsupportedMediaType, rec.Code, "content type %q", ct)
+		}
+	})
+	t.Run("ErrOtherMethod", func(t *testing.T) {
+		rec := raw("PUT", "/graphql", "application/json", `{"query":"{ viewer { id } }"}`)
+		require.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+	})
+	t.Run("ErrBodyOverLimit", func(t *testing.T) {
+		big := `{"query":"{ viewer { id } }","variables":{"pad":"` + strings.Repeat("x", 5<<10) + `"}}`
+		rec := raw("POST", "/graphql", "application/json", big)
+		require.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
+		require.Contains(t, rec.Body.String(), "limit")
+	})
+	t.Run("ErrParse", func(t *testing.T) {
+		resp := api.post(t, "", `{ viewer { `, nil)
+		require.Equal(t, http.StatusBadRequest, resp.Status)
+		require.Equal(t, "GRAPHQL_PARSE_FAILED", resp.code())
+	})
+	t.Run("ErrUnknownField", func(t *testing.T) {
+		resp := api.post(t, "", `{ viewer { password } }`, nil)
+		require.Equal(t, http.StatusBadRequest, resp.Status)
+		require.Equal(t, "GRAPHQL_VALIDATION_FAILED", resp.code())
+	})
+	t.Run("ErrUnknownInputField", func(t *testing.T) {
+		resp := api.post(t, "", `mutation { signIn(input: {email: "a@b.c", password: "password1", admin: true}) { token } }`, nil)
+		require.Equal(t, http.StatusBadRequest, resp.Status)
+		require.Equal(t, "GRAPHQL_VALIDATION_FAILED", resp.code())
+	})
+	t.Run("ErrWrongVariableType", func(t *testing.T) {
+		for _, vars := range []map[string]any{{"u": "x", "n": "ten"}, {"u": map[string]any{"a": 1}, "n": 1}, {"n": 1}, {"u": "x", "n": 1.5}} {
+			resp := api.post(t, "", `query($u: String!, $n: Int) { user(username: $u) { followers(first: $n) { totalCount } } }`, vars)
+			require.Equal(t, http.StatusBadRequest, resp.Status, "%v", vars)
+			require.Equal(t, "GRAPHQL_VALIDATION_FAILED", resp.code())
+		}
+	})
+	t.Run("ErrOverTokenLimit", func(t *testing.T) {
+		resp := api.post(t, "", "{ viewer { "+strings.Repeat("username ", 300)+"} }", nil)
+		require.Equal(t, http.StatusBadRequest, resp.Status)
+		require.Equal(t, "QUERY_TOO_COMPLEX", resp.code())
+	})
+	t.Run("ErrOverComplexityLimit", func(t *testing.T) {
+		resp := api.post(t, "", `{ user(username: "x") { followers(first: 100) { nodes { username bio image } } } }`, nil)
+		require.Equal(t, http.StatusBadRequest, resp.Status)
+		require.Equal(t, "QUERY_TOO_COMPLEX", resp.code())
+	})
+	t.Run("ErrOverDepthLimit", func(t *testing.T) {
+		resp := api.post(t, "", `{ user(username: "x") { followers(first: 1) { nodes { followers(first: 1) { nodes { followers(first: 1) { nodes { username } } } } } } } }`, nil)
+		require.Equal(t, http.StatusBadRequest, resp.Status)
+		require.Equal(t, "QUERY_TOO_COMPLEX", resp.code())
+	})
+	t.Run("ErrOverAliasLimit", func(t *testing.T) {
+		resp := api.post(t, "", `{ a: viewer { id } b: viewer { id } c: viewer { id } d: viewer { id } }`, nil)
+		require.Equal(t, http.StatusBadRequest, resp.Status)
+		require.Equal(t, "QUERY_TOO_COMPLEX", resp.code())
+	})
+	t.Run("ErrTooManyNodes", func(t *testing.T) {
+		ids := make([]string, 101)
+		for i := range ids {
+			ids[i] = globalID("User", int64(i+1))
+		}
+		resp := api.post(t, "", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids})
+		require.Equal(t, "BAD_USER_INPUT", resp.code())
+	})
+	t.Run("Health", func(t *testing.T) {
+		require.Equal(t, http.StatusOK, raw("GET", "/healthz", "", "").Code)
+		rec := raw("GET", "/readyz", "", "")
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.JSONEq(t, `{"status":"ok","database":"ok","migrations":"ok"}`, rec.Body.String())
+	})
+	t.Run("RequestID", func(t *testing.T) {
+		rec := raw("POST", "/graphql", "application/json", `{"query":"{ viewer { id } }"}`, "X-Request-ID", "abc-123")
+		require.Equal(t, "abc-123", rec.Header().Get("X-Request-ID"))
+	})
+	t.Run("CORSPreflight", func(t *testing.T) {
+		rec := raw("OPTIONS", "/graphql", "", "", "Origin", "https://app.example.com", "Access-Control-Request-Method", "POST")
+		require.Equal(t, http.StatusNoContent, rec.Code)
+		require.Equal(t, "https://app.example.com", rec.Header().Get("Access-Control-Allow-Origin"))
+		require.Contains(t, rec.Header().Get("Access-Control-Allow-Headers"), "Authorization")
+	})
+}
+
+func TestNode(t *testing.T) {
+	eachDB(t, func(t *testing.T, api *testAPI) {
+		judy := api.mustSignUp(t, "judy")
+		const q = `query($id: ID!) { node(id: $id) { id ... on User { username } } }`
+		t.Run("User", func(t *testing.T) {
+			var out struct{ Node struct{ ID, Username string } }
+			api.post(t, "", q, map[string]any{"id": judy.ID}).decode(t, &out)
+			require.Equal(t, judy.ID, out.Node.ID)
+			require.Equal(t, "judy", out.Node.Username)
+		})
+		t.Run("UnknownIsNull", func(t *testing.T) {
+			for _, id := range []string{globalID("User", 424242), globalID("Thing", 1)} {
+				resp := api.post(t, "", q, map[string]any{"id": id})
+				require.Empty(t, resp.Errors)
+				require.JSONEq(t, `{"node": null}`, string(resp.Data))
+			}
+		})
+		t.Run("ErrMalformed", func(t *testing.T) {
+			for _, id := range []string{"", "x", "VXNlcjo=", "VXNlcjphYmM"} {
+				require.Equal(t, "BAD_USER_INPUT", api.post(t, "", q, map[string]any{"id": id}).code(), "id %q", id)
+			}
+		})
+		t.Run("Nodes", func(t *testing.T) {
+			var out struct{ Nodes []*struct{ Username string } }
+			api.post(t, "", `query($ids: [ID!]!) { nodes(ids: $ids) { ... on User { username } } }`,
+				map[string]any{"ids": []string{judy.ID, globalID("User", 424242), judy.ID}}).decode(t, &out)
+			require.Len(t, out.Nodes, 3)
+			require.Equal(t, "judy", out.Nodes[0].Username)
+			require.Nil(t, out.Nodes[1])
+			require.Equal(t, "judy", out.Nodes[2].Username)
+		})
+	})
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/conduit-graphql/conduit/internal/httpapi"
+)
+
+// Environments.
+const (
+	envDevelopment = "development"
+	envProduction  = "production"
+)
+
+// devSecret signs tokens in development when no secret is configured, so
+// that tokens survive restarts; production refuses to start without one.
+const devSecret = "conduit-development-secret-do-not-use-in-production"
+
+// config is everything `conduit serve` reads from flags and CONDUIT_*
+// variables, once, in run().
+type config struct {
+	Addr            string
+	DatabaseURL     string
+	Env             string
+	JWTSecret       string
+	TokenTTL        time.Duration
+	Playground      bool
+	CORSOrigins     []string
+	Limits          httpapi.Limits
+	ShutdownTimeout time.Duration
+	LogFormat       string
+}
+
+// envFlags registers flags whose defaults come from CONDUIT_* variables,
+// so a flag beats the environment, which beats the built-in default.
+type envFlags struct {
+	fs     *flag.FlagSet
+	getenv func(string) string
+	errs   []error
+}
+
+func (e *envFlags) env(name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (e *envFlags) String(p *string, name, envName, def, usage string) {
+	e.fs.StringVar(p, name, e.env(envName, def), usage+" ("+envName+")")
+}
+
+func (e *envFlags) Int(p *int, name, envName string, def int, usage string) {
+	v, err := strconv.Atoi(e.env(envName, strconv.Itoa(def)))
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s: %w", envName, err))
+	}
+	e.fs.IntVar(p, name, v, usage+" ("+envName+")")
+}
+
+func (e *envFlags) Duration(p *time.Duration, name, envName string, def time.Duration, usage string) {
+	v, err := time.ParseDuration(e.env(envName, def.String()))
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s: %w", envName, err))
+	}
+	e.fs.DurationVar(p, name, v, usage+" ("+envName+")")
+}
+
+func (e *envFlags) Bool(p *bool, name, envName string, def bool, usage string) {
+	v, err := strconv.ParseBool(e.env(envName, strconv.FormatBool(def)))
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s: %w", envName, err))
+	}
+	e.fs.BoolVar(p, name, v, usage+" ("+envName+")")
+}
+
+// databaseFlag registers --database-url, which every command that opens the
+// database shares.
+func databaseFlag(e *envFlags, p *string) {
+	e.String(p, "database-url", "CONDUIT_DATABASE_URL", "conduit.db", "SQLite file path, or a postgres:// URL")
+}
+
+// serveFlags registers the flags of `conduit serve`; finish fills c with
+// what derives from them once they are parsed.
+func serveFlags(e *envFlags, c *config) (finish func() error) {
+	e.String(&c.Addr, "addr", "CONDUIT_ADDR", ":8080", "address to listen on")
+	databaseFlag(e, &c.DatabaseURL)
+	e.String(&c.Env, "env", "CONDUIT_ENV", envDevelopment, "development or production")
+	e.String(&c.JWTSecret, "jwt-secret", "CONDUIT_JWT_SECRET", "", "HMAC secret for tokens, at least 32 bytes (required in production)")
+	e.Duration(&c.TokenTTL, "token-ttl", "CONDUIT_TOKEN_TTL", 30*24*time.Hour, "token lifetime")
+	playground := new(string)
+	e.String(playground, "playground", "CONDUIT_PLAYGROUND", "auto", "serve the GraphiQL playground at /: true, false or auto (on outside production)")
+	origins := new(string)
+	e.String(origins, "cors-origins", "CONDUIT_CORS_ORIGINS", "*", "comma-separated origins that browsers may call from")
+	d := httpapi.DefaultLimits
+	var body int
+	e.Int(&body, "max-body-bytes", "CONDUIT_MAX_BODY_BYTES", int(d.BodyBytes), "largest request body")
+	e.Int(&c.Limits.Tokens, "max-tokens", "CONDUIT_MAX_TOKENS", d.Tokens, "most lexical tokens in one document")
+	e.Int(&c.Limits.Complexity, "max-complexity", "CONDUIT_MAX_COMPLEXITY", d.Complexity, "highest operation complexity (a connection counts first × its fields)")
+	e.Int(&c.Limits.Depth, "max-depth", "CONDUIT_MAX_DEPTH", d.Depth, "deepest selection nesting")
+	e.Int(&c.Limits.Aliases, "max-aliases", "CONDUIT_MAX_ALIASES", d.Aliases, "most aliased fields in one operation")
+	e.Duration(&c.ShutdownTimeout, "shutdown-timeout", "CONDUIT_SHUTDOWN_TIMEOUT", 15*time.Second, "how long a graceful stop waits for requests in flight")
+	e.String(&c.LogFormat, "log-format", "CONDUIT_LOG_FORMAT", "text", "text or json")
+	return func() error {
+		c.Limits.BodyBytes = int64(body)
+		c.CORSOrigins = strings.Split(*origins, ",")
+		switch *playground {
+		case "auto":
+			c.Playground = c.Env != envProduction
+		default:
+			b, err := strconv.ParseBool(*playground)
+			if err != nil {
+				return fmt.Errorf("--playground: want true, false or auto, got %q", *playground)
+			}
+			c.Playground = b
+		}
+		return c.check()
+	}
+}
+
+// check validates a parsed config and fills what derives from it.
+func (c *config) check() error {
+	var errs []error
+	if c.Env != envDevelopment && c.Env != envProduction {
+		errs = append(errs, fmt.Errorf("--env: want development or production, got %q", c.Env))
+	}
+	if c.JWTSecret == "" && c.Env == envProduction {
+		errs = append(errs, errors.New("--jwt-secret (CONDUIT_JWT_SECRET) is required in production"))
+	} else if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		errs = append(errs, errors.New("--jwt-secret must be at least 32 bytes"))
+	}
+	for name, v := range map[string]int{"max-tokens": c.Limits.Tokens, "max-complexity": c.Limits.Complexity, "max-depth": c.Limits.Depth, "max-aliases": c.Limits.Aliases, "max-body-bytes": int(c.Limits.BodyBytes)} {
+		if v < 1 {
+			errs = append(errs, fmt.Errorf("--%s must be positive", name))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,134 @@
+// Package httpapi is Conduit's HTTP surface: the GraphQL endpoint with its
+// transports and limits, the playground, health checks and the middleware
+// every request passes through.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Limits on what one request may ask for.
+type Limits struct {
+	BodyBytes  int64 // request body size
+	Tokens     int   // lexical tokens of a document (gqlparser's limit)
+	Complexity int   // weighted fields; connections count first × children
+	Depth      int   // nesting of selection sets
+	Aliases    int   // aliased fields
+}
+
+// DefaultLimits are the limits when none are configured.
+var DefaultLimits = Limits{BodyBytes: 1 << 20, Tokens: 10_000, Complexity: 20_000, Depth: 12, Aliases: 30}
+
+// Options configure the handler.
+type Options struct {
+	Schema     graphql.ExecutableSchema
+	Limits     Limits
+	Playground bool
+	// CORSOrigins lists the origins that browsers may call from; "*" for any.
+	CORSOrigins []string
+	// Authenticate puts the viewer named by an Authorization value into ctx.
+	Authenticate func(ctx context.Context, authorization string) (context.Context, error)
+	// PerOperation prepares the context of each GraphQL operation (loaders).
+	PerOperation   func(ctx context.Context) context.Context
+	ErrorPresenter graphql.ErrorPresenterFunc
+	Recover        graphql.RecoverFunc
+	// Ready reports each dependency's state for /readyz; an error means not ready.
+	Ready  func(ctx context.Context) (map[string]string, error)
+	Logger *slog.Logger
+}
+
+// New returns the HTTP handler of the whole service.
+func New(o Options) http.Handler {
+	mux := http.NewServeMux()
+	gql := withBodyLimit(o.Limits.BodyBytes, withAuth(o.Authenticate, graphQLMethods(newGraphQL(o))))
+	mux.Handle("/graphql", gql)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.Handle("GET /readyz", readiness(o.Ready))
+	if o.Playground {
+		// "/" and not "GET /": the latter conflicts with "/graphql"; the
+		// playground answers 405 to other methods itself.
+		mux.Handle("/", Playground())
+	}
+	return withRequestID(withAccessLog(o.Logger, withRecover(o.Logger, withCORS(o.CORSOrigins, mux))))
+}
+
+// newGraphQL builds gqlgen's server with Conduit's transports and limits.
+func newGraphQL(o Options) *handler.Server {
+	srv := handler.New(o.Schema)
+	srv.AddTransport(httpTransport{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(o.Limits.Tokens)
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(shapeLimit{Depth: o.Limits.Depth, Aliases: o.Limits.Aliases})
+	srv.Use(extension.FixedComplexityLimit(o.Limits.Complexity))
+	srv.SetErrorPresenter(o.ErrorPresenter)
+	srv.SetRecoverFunc(o.Recover)
+	// Loaders are made per operation, not per HTTP request: a websocket
+	// carries many operations on one request context.
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(o.PerOperation(ctx))
+	})
+	return srv
+}
+
+// graphQLMethods answers what the GraphQL transports don't take: other
+// methods (405) and POST bodies that aren't JSON (415).
+func graphQLMethods(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet:
+		case http.MethodPost:
+			media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if media != mediaJSON {
+				writeJSONError(w, http.StatusUnsupportedMediaType, codeParseFailed, "Send the request body as application/json.")
+				return
+			}
+		default:
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			writeJSONError(w, http.StatusMethodNotAllowed, codeParseFailed, "Use GET (queries) or POST.")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// readiness answers 200 when every dependency is usable, else 503 with why.
+func readiness(ready func(ctx context.Context) (map[string]string, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		state, err := ready(r.Context())
+		if state == nil {
+			state = map[string]string{}
+		}
+		if err != nil {
+			state["status"], state["reason"] = "unavailable", err.Error()
+			writeJSON(w, http.StatusServiceUnavailable, state)
+			return
+		}
+		state["status"] = "ok"
+		writeJSON(w, http.StatusOK, state)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v map[string]string) {
+	w.Header().Set("Content-Type", mediaJSON+"; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	b, _ := json.Marshal(v)
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

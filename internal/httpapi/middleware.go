@@ -1,0 +1,176 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/conduit-graphql/conduit/internal/conduit"
+)
+
+var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// withRequestID gives each request an id (the client's X-Request-ID when it
+// is sane), echoes it in the response and puts it into the context, so a
+// user who reports an error id can be matched with the log.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-ID")
+		if !requestIDRE.MatchString(id) {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-ID", id)
+		next.ServeHTTP(w, r.WithContext(conduit.NewContextWithRequestID(r.Context(), id)))
+	})
+}
+
+// withRecover answers 500 instead of dropping the connection when a handler
+// panics, and logs the panic with the request id.
+func withRecover(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.ErrorContext(r.Context(), "panic", "request_id", conduit.RequestIDFromContext(r.Context()), "panic", p)
+				writeJSONError(w, http.StatusInternalServerError, conduit.EINTERNAL, "Internal server error (request id "+conduit.RequestIDFromContext(r.Context())+").")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withAccessLog logs one line per request.
+func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+			slog.Duration("duration", time.Since(start)), slog.String("request_id", conduit.RequestIDFromContext(r.Context())))
+	})
+}
+
+// withCORS lets browser frontends on other origins call the API. Tokens
+// travel in the Authorization header, never in cookies, so credentials are
+// not allowed.
+func withCORS(origins []string, next http.Handler) http.Handler {
+	allowed := map[string]bool{}
+	for _, o := range origins {
+		allowed[o] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin != "" && (allowed["*"] || allowed[origin]) {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Add("Vary", "Origin")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, X-Request-ID")
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withBodyLimit reads a request body of at most limit bytes up front and
+// answers 413 for a larger one, so no handler sees a truncated document.
+func withBodyLimit(limit int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Method == http.MethodGet {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > limit {
+			writeJSONError(w, http.StatusRequestEntityTooLarge, codeParseFailed, "The request body is larger than the limit of "+byteSize(limit)+".")
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeJSONError(w, http.StatusRequestEntityTooLarge, codeParseFailed, "The request body is larger than the limit of "+byteSize(limit)+".")
+			return
+		} else if err != nil {
+			writeJSONError(w, http.StatusBadRequest, codeParseFailed, "The request body could not be read.")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withAuth puts the viewer named by the Authorization header into the context.
+func withAuth(authenticate func(ctx context.Context, authorization string) (context.Context, error), next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, err := authenticate(r.Context(), r.Header.Get("Authorization"))
+		if err != nil && conduit.ErrorCode(err) != conduit.EUNAUTHENTICATED {
+			// The database did not answer: the viewer is unknown, so answer
+			// nothing rather than treat the request as anonymous.
+			writeJSONError(w, http.StatusServiceUnavailable, conduit.EINTERNAL, "Service unavailable, try again.")
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// statusWriter remembers the status for the access log and passes through
+// what websockets (Hijack) and event streams (Flush) need.
+type statusWriter struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wroteHeader {
+		w.status, w.wroteHeader = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.status = http.StatusSwitchingProtocols
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", mediaJSON+"; charset=utf-8")
+	writeRequestError(w, status, gqlerror.List{requestError(code, msg)})
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return itoa(n>>20) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return itoa(n>>10) + " KiB"
+	}
+	return itoa(n) + " bytes"
+}

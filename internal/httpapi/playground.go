@@ -1,0 +1,106 @@
+package httpapi
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"strings"
+)
+
+// playgroundDist holds the GraphiQL bundle built by web/playground (`make playground`).
+// The folder always exists because its README.md is committed, so the binary compiles
+// whether or not the bundle has been built.
+//
+//go:embed all:playground/dist
+var playgroundDist embed.FS
+
+// playgroundCSP allows nothing but this server. GraphiQL's stylesheet embeds its
+// fonts as data: URIs, and its editor components (CodeMirror, Radix) set style
+// attributes at run time, hence data: fonts and 'unsafe-inline' styles; scripts
+// are files only ('self'), no inline script and no eval. Websockets are listed
+// explicitly because older browsers do not let 'self' cover ws:/wss:.
+const playgroundCSP = "default-src 'none'; " +
+	"script-src 'self'; " +
+	"style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data:; " +
+	"font-src 'self' data:; " +
+	"connect-src 'self' ws: wss:; " +
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// notBuiltPage is served at / when the bundle is missing from the binary.
+const notBuiltPage = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Conduit · playground not built</title></head>
+<body>
+<h1>The GraphiQL playground is not built</h1>
+<p>This binary was compiled without the playground bundle. Build it and recompile:</p>
+<pre>make playground   # or: make run</pre>
+<p>(<code>make playground</code> runs <code>cd web/playground &amp;&amp; npm ci &amp;&amp; npm run build</code>.)
+The GraphQL API itself is available at <code>/graphql</code>.</p>
+</body>
+</html>
+`
+
+// playgroundFS returns the bundle as a file system rooted at dist/.
+func playgroundFS() fs.FS {
+	sub, err := fs.Sub(playgroundDist, "playground/dist")
+	if err != nil {
+		// fs.Sub fails only on an invalid path literal: a programming error.
+		panic(err)
+	}
+	return sub
+}
+
+// PlaygroundBuilt reports whether the GraphiQL bundle was embedded at compile time.
+func PlaygroundBuilt() bool {
+	return bundleBuilt(playgroundFS())
+}
+
+func bundleBuilt(fsys fs.FS) bool {
+	fi, err := fs.Stat(fsys, "index.html")
+	return err == nil && !fi.IsDir()
+}
+
+// Playground returns the handler for the offline GraphiQL playground: index.html at
+// "/" and the content-hashed files under /assets/. Everything is served from the
+// binary under a Content-Security-Policy that permits only this origin, so the browser
+// itself enforces that the page fetches nothing from elsewhere. Without a built bundle,
+// "/" answers with a short page that explains how to build it.
+func Playground() http.Handler {
+	return playgroundHandler(playgroundFS())
+}
+
+func playgroundHandler(fsys fs.FS) http.Handler {
+	built := bundleBuilt(fsys)
+	files := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", playgroundCSP)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+
+		switch p := r.URL.Path; {
+		case r.Method != http.MethodGet && r.Method != http.MethodHead:
+			h.Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		case p == "/" && !built:
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			h.Set("Cache-Control", "no-store")
+			_, _ = w.Write([]byte(notBuiltPage))
+		case p == "/":
+			// index.html names the current asset hashes, so it must be revalidated.
+			h.Set("Cache-Control", "no-cache")
+			files.ServeHTTP(w, r)
+		case strings.HasSuffix(p, "/") || p == "/README.md":
+			// No directory listings, and the README is for the repository, not the web.
+			http.NotFound(w, r)
+		case strings.HasPrefix(p, "/assets/"):
+			// Asset names carry a content hash: a new build means a new URL.
+			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+			files.ServeHTTP(w, r)
+		default:
+			files.ServeHTTP(w, r)
+		}
+	})
+}

@@ -1,0 +1,163 @@
+package httpapi
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// pgAttrURL finds the src and href attributes of the playground's HTML.
+var pgAttrURL = regexp.MustCompile(`(?i)\b(?:src|href)\s*=\s*["']([^"']*)["']`)
+
+// pgCSSURL finds url(...) references in a stylesheet.
+var pgCSSURL = regexp.MustCompile(`url\(\s*['"]?([^'")]*)`)
+
+func pgGet(t *testing.T, srv *httptest.Server, path string) (*http.Response, string) {
+	t.Helper()
+	resp, err := srv.Client().Get(srv.URL + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: read body: %v", path, err)
+	}
+	return resp, string(body)
+}
+
+func pgRequireCSP(t *testing.T, resp *http.Response) {
+	t.Helper()
+	csp := resp.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'none'", "script-src 'self'", "connect-src 'self' ws: wss:"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("Content-Security-Policy = %q, want it to contain %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "http:") || strings.Contains(csp, "https:") || strings.Contains(csp, "*") {
+		t.Errorf("Content-Security-Policy = %q allows other hosts", csp)
+	}
+}
+
+// pgSameOrigin reports whether a reference in the page stays on the serving host:
+// an absolute path (not protocol-relative) or an inline data: URI.
+func pgSameOrigin(ref string) bool {
+	if strings.HasPrefix(ref, "data:") {
+		return true
+	}
+	return strings.HasPrefix(ref, "/") && !strings.HasPrefix(ref, "//")
+}
+
+func TestPlayground_Built(t *testing.T) {
+	if !PlaygroundBuilt() {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("playground bundle missing from internal/httpapi/playground/dist: run `make playground` before `go test`")
+		}
+		t.Skip("playground bundle not built (make playground); skipping")
+	}
+	srv := httptest.NewServer(Playground())
+	defer srv.Close()
+
+	resp, html := pgGet(t, srv, "/")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / = %d, want 200", resp.StatusCode)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("GET / Content-Type = %q, want text/html", ct)
+	}
+	pgRequireCSP(t, resp)
+	if strings.Contains(html, "http://") || strings.Contains(html, "https://") {
+		t.Errorf("index.html mentions an absolute http(s) URL:\n%s", html)
+	}
+
+	wantType := map[string]string{".js": "text/javascript", ".css": "text/css"}
+	var scripts, styles int
+	for _, m := range pgAttrURL.FindAllStringSubmatch(html, -1) {
+		ref := m[1]
+		if !pgSameOrigin(ref) {
+			t.Errorf("index.html references %q, want a same-origin path", ref)
+			continue
+		}
+		if strings.HasPrefix(ref, "data:") {
+			continue
+		}
+		t.Run(ref, func(t *testing.T) {
+			resp, body := pgGet(t, srv, ref)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s = %d, want 200", ref, resp.StatusCode)
+			}
+			ext := ref[strings.LastIndex(ref, "."):]
+			ct := resp.Header.Get("Content-Type")
+			if want, ok := wantType[ext]; !ok || !strings.HasPrefix(ct, want) {
+				t.Errorf("GET %s Content-Type = %q, want %q", ref, ct, want)
+			}
+			if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") {
+				t.Errorf("GET %s Cache-Control = %q, want a long-lived immutable cache", ref, cc)
+			}
+			if ext == ".css" {
+				for _, u := range pgCSSURL.FindAllStringSubmatch(body, -1) {
+					if strings.Contains(u[1], "://") || strings.HasPrefix(u[1], "//") {
+						t.Errorf("%s loads %q from another host", ref, u[1])
+					}
+				}
+			}
+		})
+		switch {
+		case strings.HasSuffix(ref, ".js"):
+			scripts++
+		case strings.HasSuffix(ref, ".css"):
+			styles++
+		}
+	}
+	if scripts < 4 || styles < 1 {
+		t.Errorf("index.html references %d scripts and %d stylesheets, want React, ReactDOM, GraphiQL, init and CSS", scripts, styles)
+	}
+}
+
+func TestPlayground_NotBuilt(t *testing.T) {
+	// Only the committed README: what a checkout without `make playground` embeds.
+	fsys := fstest.MapFS{"README.md": {Data: []byte("# built by make playground\n")}}
+	if bundleBuilt(fsys) {
+		t.Fatal("bundleBuilt = true for a folder without index.html")
+	}
+	srv := httptest.NewServer(playgroundHandler(fsys))
+	defer srv.Close()
+
+	resp, html := pgGet(t, srv, "/")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / = %d, want 200", resp.StatusCode)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("GET / Content-Type = %q, want text/html", ct)
+	}
+	pgRequireCSP(t, resp)
+	for _, want := range []string{"not built", "make playground", "make run"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("help page lacks %q:\n%s", want, html)
+		}
+	}
+}
+
+func TestPlayground_NotFound(t *testing.T) {
+	srv := httptest.NewServer(Playground())
+	defer srv.Close()
+
+	for _, path := range []string{"/assets/", "/assets/missing.js", "/README.md", "/nope"} {
+		if resp, _ := pgGet(t, srv, path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", path, resp.StatusCode)
+		}
+	}
+	resp, err := srv.Client().Post(srv.URL+"/", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST / = %d, want 405", resp.StatusCode)
+	}
+}

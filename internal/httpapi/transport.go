@@ -1,0 +1,176 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Media types of GraphQL over HTTP.
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// httpTransport serves GraphQL over HTTP as the GraphQL-over-HTTP spec
+// says: POST with a JSON body, GET with URL parameters (queries only),
+// answers in application/graphql-response+json when the client accepts it,
+// with 400 for requests that never reach execution, and in application/json
+// (always 200) for older clients.
+type httpTransport struct{}
+
+var _ graphql.Transport = httpTransport{}
+
+// Supports takes plain GET and POST requests; websockets and event streams
+// go to their own transports.
+func (httpTransport) Supports(r *http.Request) bool {
+	if r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		return false
+	}
+	return r.Method == http.MethodGet || r.Method == http.MethodPost
+}
+
+// Do runs one operation.
+func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	media := responseMedia(r.Header.Get("Accept"))
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	params, msg := readParams(r)
+	if msg != "" {
+		writeRequestError(w, http.StatusBadRequest, gqlerror.List{requestError(codeParseFailed, msg)})
+		return
+	}
+	params.ReadTime.End = graphql.Now()
+	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		status := http.StatusOK
+		if media == mediaGraphQLResponse {
+			status = http.StatusBadRequest
+		}
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		writeRequestError(w, status, resp.Errors)
+		return
+	}
+	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
+		// A GET may be cached or prefetched; it must never change anything.
+		w.Header().Set("Allow", http.MethodPost)
+		writeRequestError(w, http.StatusMethodNotAllowed, gqlerror.List{
+			requestError(codeValidationFailed, "Only queries may be sent with GET; send "+string(opCtx.Operation.Operation)+"s with POST."),
+		})
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	writeResponse(w, http.StatusOK, responses(ctx))
+}
+
+// readParams reads the operation from a POST body or GET URL; msg says
+// what is wrong with a malformed request.
+func readParams(r *http.Request) (params *graphql.RawParams, msg string) {
+	params = &graphql.RawParams{Headers: r.Header}
+	params.ReadTime.Start = graphql.Now()
+	if r.Method == http.MethodGet {
+		q := r.URL.Query()
+		params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
+		if v := q.Get("variables"); v != "" && decodeJSON(strings.NewReader(v), &params.Variables) != nil {
+			return nil, "The variables parameter must be a JSON object."
+		}
+		if v := q.Get("extensions"); v != "" && decodeJSON(strings.NewReader(v), &params.Extensions) != nil {
+			return nil, "The extensions parameter must be a JSON object."
+		}
+	} else {
+		// Decode into the body's own shape, so a "headers" key in the body
+		// cannot replace the real request headers that RawParams carries.
+		var body struct {
+			Query         string         `json:"query"`
+			OperationName string         `json:"operationName"`
+			Variables     map[string]any `json:"variables"`
+			Extensions    map[string]any `json:"extensions"`
+		}
+		if err := decodeJSON(r.Body, &body); err != nil {
+			return nil, "The request body must be a JSON object with a string \"query\": " + err.Error() + "."
+		}
+		params.Query, params.OperationName, params.Variables, params.Extensions = body.Query, body.OperationName, body.Variables, body.Extensions
+	}
+	if params.Query == "" && params.Extensions["persistedQuery"] == nil {
+		return nil, "The request has no query."
+	}
+	return params, ""
+}
+
+// decodeJSON reads exactly one JSON value; numbers stay exact.
+func decodeJSON(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errTrailingData
+	}
+	return nil
+}
+
+type jsonError string
+
+func (e jsonError) Error() string { return string(e) }
+
+const errTrailingData = jsonError("unexpected data after the JSON value")
+
+// Codes of errors about the request itself.
+const (
+	codeParseFailed      = "GRAPHQL_PARSE_FAILED"
+	codeValidationFailed = "GRAPHQL_VALIDATION_FAILED"
+)
+
+// requestError is an error about the HTTP request itself.
+func requestError(code, msg string) *gqlerror.Error {
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
+}
+
+// responseMedia picks the response type from the Accept header: the first
+// JSON type the client lists, application/json when it names none.
+func responseMedia(accept string) string {
+	for part := range strings.SplitSeq(accept, ",") {
+		media, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch media {
+		case mediaGraphQLResponse:
+			return mediaGraphQLResponse
+		case mediaJSON, "application/*", "*/*":
+			return mediaJSON
+		}
+	}
+	return mediaJSON
+}
+
+// writeRequestError answers a request that never ran: by the spec its body
+// has no "data" key at all.
+func writeRequestError(w http.ResponseWriter, status int, errs gqlerror.List) {
+	b, err := json.Marshal(struct {
+		Errors gqlerror.List `json:"errors"`
+	}{errs})
+	if err != nil {
+		writeResponse(w, http.StatusInternalServerError, nil)
+		return
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"errors":[{"message":"Internal server error.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,106 @@
+// Package loaders batches the reads of fields below lists: one set of
+// dataloaders per GraphQL operation, so a page of N items costs a fixed
+// number of queries, not N.
+package loaders
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/conduit-graphql/conduit/internal/conduit"
+)
+
+// Services are the reads the loaders batch.
+type Services struct {
+	Users    conduit.UserService
+	Articles conduit.ArticleService
+}
+
+// Factory makes a fresh set of loaders for each operation.
+type Factory struct {
+	svc  Services
+	opts []dataloadgen.Option
+}
+
+// DefaultWait is how long a loader gathers keys before it queries. Batch
+// resolvers hand over whole lists at once, so this only joins stray calls.
+const DefaultWait = time.Millisecond
+
+// NewFactory returns a Factory over the services.
+func NewFactory(svc Services) *Factory {
+	return &Factory{svc: svc, opts: []dataloadgen.Option{dataloadgen.WithWait(DefaultWait)}}
+}
+
+// Loaders holds every loader of one operation. Viewer-dependent loaders are
+// bound to the viewer of that operation, and nothing here outlives it.
+type Loaders struct {
+	UserByID           *dataloadgen.Loader[int64, *conduit.User]
+	ViewerIsFollowing  *dataloadgen.Loader[int64, bool]
+	ArticleByID        *dataloadgen.Loader[int64, *conduit.Article]
+	ArticleTags        *dataloadgen.Loader[int64, []string]
+	ViewerHasFavorited *dataloadgen.Loader[int64, bool]
+
+	signedIn atomic.Int64
+}
+
+// SignIn records that userID signed in during this operation (signUp,
+// signIn), so the rest of the operation may show what only they may see.
+func (l *Loaders) SignIn(userID int64) { l.signedIn.Store(userID) }
+
+// IsViewer reports whether userID is the operation's viewer: the one the
+// request's token names, or the one who signed in during it.
+func (l *Loaders) IsViewer(ctx context.Context, userID int64) bool {
+	return userID != 0 && (conduit.ViewerIDFromContext(ctx) == userID || l.signedIn.Load() == userID)
+}
+
+// New returns loaders for an operation run by the viewer in ctx.
+func (f *Factory) New(ctx context.Context) *Loaders {
+	viewerID := conduit.ViewerIDFromContext(ctx)
+	return &Loaders{
+		UserByID:           dataloadgen.NewLoader(listFetch(f.svc.Users.UsersByIDs), f.opts...),
+		ViewerIsFollowing:  dataloadgen.NewLoader(viewerFetch(viewerID, f.svc.Users.FollowingAmong), f.opts...),
+		ArticleByID:        dataloadgen.NewLoader(listFetch(f.svc.Articles.ArticlesByIDs), f.opts...),
+		ArticleTags:        dataloadgen.NewLoader(listFetch(f.svc.Articles.TagsOf), f.opts...),
+		ViewerHasFavorited: dataloadgen.NewLoader(viewerFetch(viewerID, f.svc.Articles.FavoritedAmong), f.opts...),
+	}
+}
+
+type loadersKey struct{}
+
+// With returns a context that carries the loaders.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, loadersKey{}, l)
+}
+
+// For returns the loaders of the operation that ctx belongs to.
+func For(ctx context.Context) *Loaders {
+	return ctx.Value(loadersKey{}).(*Loaders)
+}
+
+// listFetch adapts a service read that answers in key order.
+func listFetch[V any](read func(context.Context, []int64) ([]V, error)) func(context.Context, []int64) ([]V, []error) {
+	return func(ctx context.Context, keys []int64) ([]V, []error) {
+		vals, err := read(ctx, keys)
+		if err != nil {
+			return nil, []error{err}
+		}
+		return vals, nil
+	}
+}
+
+// viewerFetch adapts a per-viewer read; an anonymous viewer needs no query.
+func viewerFetch(viewerID int64, read func(context.Context, int64, []int64) ([]bool, error)) func(context.Context, []int64) ([]bool, []error) {
+	return func(ctx context.Context, keys []int64) ([]bool, []error) {
+		if viewerID == 0 {
+			return make([]bool, len(keys)), nil
+		}
+		vals, err := read(ctx, viewerID, keys)
+		if err != nil {
+			return nil, []error{err}
+		}
+		return vals, nil
+	}
+}

@@ -1,0 +1,188 @@
+// Package store implements the services of internal/conduit on SQLite or
+// PostgreSQL with bun. Every write runs in one transaction on the writer;
+// every read runs on the reader pool.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/sqliteshim"
+)
+
+// Dialect names that DB.Dialect returns.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "pg"
+)
+
+// DB is a connection to the Conduit database. On SQLite it holds one writer
+// connection and a pool of read-only connections; on PostgreSQL both are
+// the same pool.
+type DB struct {
+	writer  *bun.DB
+	reader  *bun.DB
+	dialect string
+	hook    *statementHook
+	now     func() time.Time
+}
+
+// Open connects to the database named by dsn: a postgres:// or
+// postgresql:// URL is PostgreSQL; anything else is an SQLite file given as
+// a path, a file: URI or sqlite://path. It does not migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{hook: &statementHook{}, now: time.Now}
+	var err error
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		err = db.openPostgres(dsn)
+	} else {
+		err = db.openSQLite(ctx, dsn)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := db.Ping(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("open database: %w", err), db.Close())
+	}
+	return db, nil
+}
+
+func (db *DB) openPostgres(dsn string) error {
+	sqldb, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return err
+	}
+	sqldb.SetMaxOpenConns(4 * runtime.GOMAXPROCS(0))
+	sqldb.SetMaxIdleConns(4 * runtime.GOMAXPROCS(0))
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db.dialect = DialectPostgres
+	db.writer = bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(db.hook)
+	db.reader = db.writer
+	return nil
+}
+
+func (db *DB) openSQLite(ctx context.Context, dsn string) error {
+	wdsn, rdsn, err := sqliteDSNs(dsn)
+	if err != nil {
+		return err
+	}
+	db.dialect = DialectSQLite
+	w, err := sql.Open(sqliteshim.ShimName, wdsn)
+	if err != nil {
+		return err
+	}
+	// One writer connection: SQLite allows one writer at a time, and queuing
+	// in database/sql's pool is better than failing with SQLITE_BUSY.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	db.writer = bun.NewDB(w, sqlitedialect.New()).WithQueryHook(db.hook)
+	// The writer switches the file to WAL before any reader opens it.
+	if err := w.PingContext(ctx); err != nil {
+		return errors.Join(err, w.Close())
+	}
+	r, err := sql.Open(sqliteshim.ShimName, rdsn)
+	if err != nil {
+		return errors.Join(err, w.Close())
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	db.reader = bun.NewDB(r, sqlitedialect.New()).WithQueryHook(db.hook)
+	return nil
+}
+
+// sqliteDSNs returns the writer's and the readers' DSNs for an SQLite path,
+// file: URI or sqlite:// URL. Parameters the caller gave win over ours.
+//
+// The shorthand keys below are understood alike by modernc.org/sqlite (the
+// pure-Go driver that sqliteshim picks on linux/amd64) and by
+// mattn/go-sqlite3 (its cgo fallback), unlike modernc's _pragma=name(value).
+func sqliteDSNs(dsn string) (writer, reader string, err error) {
+	dsn = strings.TrimPrefix(dsn, "sqlite://")
+	base, rawQuery, _ := strings.Cut(dsn, "?")
+	if base == "" || base == ":memory:" || strings.Contains(dsn, "mode=memory") {
+		return "", "", fmt.Errorf("sqlite %q: need a file, since the reader pool and the writer share it", dsn)
+	}
+	user, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return "", "", fmt.Errorf("sqlite %q: %w", dsn, err)
+	}
+	common := url.Values{
+		// Wait up to 5s for a lock (a checkpoint, another process) instead of
+		// failing at once with SQLITE_BUSY.
+		"_busy_timeout": {"5000"},
+		// SQLite ignores REFERENCES ... ON DELETE CASCADE unless this is on,
+		// per connection.
+		"_foreign_keys": {"1"},
+	}
+	w := url.Values{
+		// WAL lets the readers read while the writer writes; it is stored in
+		// the file, so setting it on the writer is enough.
+		"_journal_mode": {"WAL"},
+		// In WAL mode NORMAL is durable against application crashes and
+		// consistent after power loss, at a fraction of FULL's fsyncs.
+		"_synchronous": {"NORMAL"},
+		// Take the write lock at BEGIN: a transaction that reads, then writes,
+		// could otherwise fail with SQLITE_BUSY when it tries to upgrade.
+		"_txlock": {"immediate"},
+	}
+	r := url.Values{
+		// Readers never write: a write sent to the wrong pool fails loudly.
+		"_query_only": {"1"},
+	}
+	return base + "?" + mergeQuery(user, common, w).Encode(),
+		base + "?" + mergeQuery(user, common, r).Encode(), nil
+}
+
+// mergeQuery returns user's parameters plus each default that user lacks.
+func mergeQuery(user url.Values, defaults ...url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range user {
+		out[k] = v
+	}
+	for _, d := range defaults {
+		for k, v := range d {
+			if _, ok := out[k]; !ok {
+				out[k] = v
+			}
+		}
+	}
+	return out
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	var err error
+	if db.reader != nil && db.reader != db.writer {
+		err = db.reader.Close()
+	}
+	if db.writer != nil {
+		err = errors.Join(err, db.writer.Close())
+	}
+	return err
+}
+
+// Ping checks that the writer and the readers answer.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.writer.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.reader.PingContext(ctx)
+}
+
+// Dialect returns DialectSQLite or DialectPostgres.
+func (db *DB) Dialect() string { return db.dialect }
+
+// timeNow returns the current time as it is stored.
+func (db *DB) timeNow() dbTime { return newTime(db.now()) }

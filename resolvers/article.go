@@ -1,0 +1,189 @@
+package resolvers
+
+import (
+	"context"
+
+	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/conduit-graphql/conduit/internal/loaders"
+	"github.com/conduit-graphql/conduit/models"
+)
+
+// ID is the article's global id.
+func (r *articleResolver) ID(ctx context.Context, obj *conduit.Article) (string, error) {
+	return models.GlobalID(models.TypeArticle, obj.ID), nil
+}
+
+// Tags loads, in one batch, the tags of the articles that came without them.
+func (r *articleResolver) Tags(ctx context.Context, objs []*conduit.Article) ([][]string, error) {
+	out := make([][]string, len(objs))
+	var missing []int64
+	for i, a := range objs {
+		if out[i] = a.Tags; out[i] == nil {
+			missing = append(missing, a.ID)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	tags, err := loaders.For(ctx).ArticleTags.LoadAll(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	for i, j := 0, 0; i < len(objs); i++ {
+		if out[i] == nil {
+			out[i], j = tags[j], j+1
+		}
+	}
+	return out, nil
+}
+
+// Author loads the authors of a list of articles in one batch.
+func (r *articleResolver) Author(ctx context.Context, objs []*conduit.Article) ([]*conduit.User, error) {
+	ids := make([]int64, len(objs))
+	for i, a := range objs {
+		ids[i] = a.AuthorID
+	}
+	return loaders.For(ctx).UserByID.LoadAll(ctx, ids)
+}
+
+// ViewerHasFavorited is batched over all articles of a list.
+func (r *articleResolver) ViewerHasFavorited(ctx context.Context, objs []*conduit.Article) ([]bool, error) {
+	ids := make([]int64, len(objs))
+	for i, a := range objs {
+		ids[i] = a.ID
+	}
+	return loaders.For(ctx).ViewerHasFavorited.LoadAll(ctx, ids)
+}
+
+// Comments pages through the article's comments, oldest first.
+func (r *articleResolver) Comments(ctx context.Context, obj *conduit.Article, first *int, after *string) (*models.CommentConnection, error) {
+	args, err := models.PageArgs(first, after, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Resolver.Comments.Comments(ctx, obj.ID, args)
+	if err != nil {
+		return nil, err
+	}
+	total := obj.CommentsCount
+	return models.NewConnection(p, func(context.Context) (int, error) { return total, nil }), nil
+}
+
+// CreateArticle publishes an article by the viewer.
+func (r *mutationResolver) CreateArticle(ctx context.Context, input models.CreateArticleInput) (*models.CreateArticlePayload, error) {
+	viewer, err := conduit.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.Articles.CreateArticle(ctx, viewer.ID, conduit.NewArticle{
+		Title: input.Title, Description: input.Description, Body: input.Body, Tags: input.Tags,
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.publish(ctx, conduit.Event{Kind: conduit.EventArticleAdded, ArticleID: a.ID, AuthorID: a.AuthorID})
+	return &models.CreateArticlePayload{Article: primeArticle(ctx, a)}, nil
+}
+
+// UpdateArticle changes one of the viewer's articles.
+func (r *mutationResolver) UpdateArticle(ctx context.Context, input models.UpdateArticleInput) (*models.UpdateArticlePayload, error) {
+	viewer, err := conduit.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := models.ParseID("id", models.TypeArticle, input.ID)
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.Articles.UpdateArticle(ctx, viewer.ID, id, conduit.ArticleUpdate{
+		Title: input.Title, Description: input.Description, Body: input.Body, Tags: optionalList(input.Tags),
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.publish(ctx, conduit.Event{Kind: conduit.EventArticleUpdated, ArticleID: a.ID})
+	return &models.UpdateArticlePayload{Article: primeArticle(ctx, a)}, nil
+}
+
+// DeleteArticle deletes one of the viewer's articles.
+func (r *mutationResolver) DeleteArticle(ctx context.Context, input models.DeleteArticleInput) (*models.DeleteArticlePayload, error) {
+	viewer, err := conduit.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := models.ParseID("id", models.TypeArticle, input.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Articles.DeleteArticle(ctx, viewer.ID, id); err != nil {
+		return nil, err
+	}
+	loaders.For(ctx).ArticleByID.Clear(id)
+	return &models.DeleteArticlePayload{DeletedArticleID: input.ID}, nil
+}
+
+// FavoriteArticle makes the viewer favorite an article.
+func (r *mutationResolver) FavoriteArticle(ctx context.Context, input models.FavoriteArticleInput) (*models.FavoriteArticlePayload, error) {
+	a, err := r.changeFavorite(ctx, input.ArticleID, r.Articles.FavoriteArticle)
+	if err != nil {
+		return nil, err
+	}
+	return &models.FavoriteArticlePayload{Article: a}, nil
+}
+
+// UnfavoriteArticle removes the viewer's favorite.
+func (r *mutationResolver) UnfavoriteArticle(ctx context.Context, input models.UnfavoriteArticleInput) (*models.UnfavoriteArticlePayload, error) {
+	a, err := r.changeFavorite(ctx, input.ArticleID, r.Articles.UnfavoriteArticle)
+	if err != nil {
+		return nil, err
+	}
+	return &models.UnfavoriteArticlePayload{Article: a}, nil
+}
+
+type favoriteChange func(ctx context.Context, userID, articleID int64) (*conduit.Article, error)
+
+func (r *mutationResolver) changeFavorite(ctx context.Context, articleID string, change favoriteChange) (*conduit.Article, error) {
+	viewer, err := conduit.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := models.ParseID("articleId", models.TypeArticle, articleID)
+	if err != nil {
+		return nil, err
+	}
+	a, err := change(ctx, viewer.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	loaders.For(ctx).ViewerHasFavorited.Clear(id)
+	r.publish(ctx, conduit.Event{Kind: conduit.EventArticleUpdated, ArticleID: id})
+	return primeArticle(ctx, a), nil
+}
+
+// primeArticle makes the operation's later fields see a as it is now.
+func primeArticle(ctx context.Context, a *conduit.Article) *conduit.Article {
+	l := loaders.For(ctx).ArticleByID
+	l.Clear(a.ID)
+	l.Prime(a.ID, a)
+	return a
+}
+
+func optionalList(tags []string) *[]string {
+	if tags == nil {
+		return nil
+	}
+	return &tags
+}
+
+// publish announces a committed change; a failure to publish never fails
+// the write that already happened.
+func (r *Resolver) publish(ctx context.Context, e conduit.Event) {
+	if r.Events == nil {
+		return
+	}
+	for _, topic := range Topics(e) {
+		if err := r.Events.Publish(ctx, topic, e); err != nil {
+			r.Logger.WarnContext(ctx, "publish event", "kind", e.Kind, "topic", topic, "err", err)
+		}
+	}
+}

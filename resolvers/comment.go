@@ -1,0 +1,70 @@
+package resolvers
+
+import (
+	"context"
+
+	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/conduit-graphql/conduit/internal/loaders"
+	"github.com/conduit-graphql/conduit/models"
+)
+
+// ID is the comment's global id.
+func (r *commentResolver) ID(ctx context.Context, obj *conduit.Comment) (string, error) {
+	return models.GlobalID(models.TypeComment, obj.ID), nil
+}
+
+// Author loads the authors of a list of comments in one batch.
+func (r *commentResolver) Author(ctx context.Context, objs []*conduit.Comment) ([]*conduit.User, error) {
+	ids := make([]int64, len(objs))
+	for i, c := range objs {
+		ids[i] = c.AuthorID
+	}
+	return loaders.For(ctx).UserByID.LoadAll(ctx, ids)
+}
+
+// Article loads the articles of a list of comments in one batch.
+func (r *commentResolver) Article(ctx context.Context, objs []*conduit.Comment) ([]*conduit.Article, error) {
+	ids := make([]int64, len(objs))
+	for i, c := range objs {
+		ids[i] = c.ArticleID
+	}
+	return loaders.For(ctx).ArticleByID.LoadAll(ctx, ids)
+}
+
+// AddComment adds the viewer's comment to an article.
+func (r *mutationResolver) AddComment(ctx context.Context, input models.AddCommentInput) (*models.AddCommentPayload, error) {
+	viewer, err := conduit.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	articleID, err := models.ParseID("articleId", models.TypeArticle, input.ArticleID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Comments.AddComment(ctx, viewer.ID, articleID, input.Body)
+	if err != nil {
+		return nil, err
+	}
+	loaders.For(ctx).ArticleByID.Clear(articleID)
+	r.publish(ctx, conduit.Event{Kind: conduit.EventCommentAdded, ArticleID: articleID, CommentID: c.ID, AuthorID: c.AuthorID})
+	return &models.AddCommentPayload{Comment: c}, nil
+}
+
+// DeleteComment deletes one of the viewer's comments.
+func (r *mutationResolver) DeleteComment(ctx context.Context, input models.DeleteCommentInput) (*models.DeleteCommentPayload, error) {
+	viewer, err := conduit.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := models.ParseID("id", models.TypeComment, input.ID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Comments.DeleteComment(ctx, viewer.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	loaders.For(ctx).ArticleByID.Clear(c.ArticleID)
+	r.publish(ctx, conduit.Event{Kind: conduit.EventCommentDeleted, ArticleID: c.ArticleID, CommentID: c.ID, AuthorID: c.AuthorID})
+	return &models.DeleteCommentPayload{DeletedCommentID: input.ID}, nil
+}

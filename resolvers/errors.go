@@ -1,0 +1,91 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/conduit-graphql/conduit/internal/conduit"
+)
+
+// Codes that the API adds to conduit's.
+const (
+	CodeQueryTooComplex = "QUERY_TOO_COMPLEX"
+	CodeNotImplemented  = "NOT_IMPLEMENTED"
+)
+
+// errNotImplemented answers fields that a later release implements.
+var errNotImplemented = conduit.Errorf(CodeNotImplemented, "This field is not implemented yet.")
+
+// ErrorPresenter returns the function that gives every error its
+// extensions.code: domain errors keep theirs, gqlgen's protocol errors keep
+// or map theirs, and anything else becomes INTERNAL_SERVER_ERROR with the
+// request id, logged with its path and never shown.
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		var ce *conduit.Error
+		if errors.As(err, &ce) {
+			present(gqlErr, ce)
+			return gqlErr
+		}
+		if code, ok := gqlErr.Extensions["code"].(string); ok {
+			if code == "COMPLEXITY_LIMIT_EXCEEDED" || code == "GRAPHQL_PARSE_FAILED" && overParserLimit(gqlErr.Message) {
+				gqlErr.Extensions["code"] = CodeQueryTooComplex
+			}
+			return gqlErr
+		}
+		if gqlErr.Err == nil && !errors.Is(err, context.Canceled) {
+			// gqlgen's own field errors (a null in a non-null field, an input
+			// that does not coerce) are about the request, not the server.
+			setExt(gqlErr, "code", conduit.EINVALID)
+			return gqlErr
+		}
+		id := conduit.RequestIDFromContext(ctx)
+		log.ErrorContext(ctx, "internal error", "request_id", id, "path", gqlErr.Path.String(), "err", err)
+		gqlErr.Message = fmt.Sprintf("Internal server error (request id %s).", id)
+		setExt(gqlErr, "code", conduit.EINTERNAL)
+		setExt(gqlErr, "requestId", id)
+		return gqlErr
+	}
+}
+
+// overParserLimit recognizes gqlparser's errors for documents over its
+// token limit or nesting depth, which it reports as parse failures.
+func overParserLimit(msg string) bool {
+	return strings.HasPrefix(msg, "exceeded token limit") || strings.HasPrefix(msg, "exceeded maximum nesting depth")
+}
+
+func present(gqlErr *gqlerror.Error, ce *conduit.Error) {
+	gqlErr.Message = ce.Message
+	code := ce.Code
+	if code == conduit.ECONFLICT {
+		code = conduit.EINVALID
+	}
+	setExt(gqlErr, "code", code)
+	if len(ce.Fields) > 0 {
+		setExt(gqlErr, "fields", ce.Fields)
+	}
+}
+
+func setExt(e *gqlerror.Error, key string, v any) {
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions[key] = v
+}
+
+// RecoverFunc turns a panic in a resolver into an internal error, logging
+// the stack; the process keeps serving.
+func RecoverFunc(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "request_id", conduit.RequestIDFromContext(ctx), "panic", p, "stack", string(debug.Stack()))
+		return fmt.Errorf("panic: %v", p)
+	}
+}

@@ -1,0 +1,78 @@
+package resolvers
+
+import (
+	"context"
+
+	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/conduit-graphql/conduit/internal/loaders"
+	"github.com/conduit-graphql/conduit/models"
+)
+
+// ID is the user's global id.
+func (r *userResolver) ID(ctx context.Context, obj *conduit.User) (string, error) {
+	return models.GlobalID(models.TypeUser, obj.ID), nil
+}
+
+// Email is shown only to the user themself.
+func (r *userResolver) Email(ctx context.Context, obj *conduit.User) (*string, error) {
+	if !loaders.For(ctx).IsViewer(ctx, obj.ID) {
+		return nil, nil
+	}
+	return &obj.Email, nil
+}
+
+// ViewerIsFollowing is batched over all users of a list.
+func (r *userResolver) ViewerIsFollowing(ctx context.Context, objs []*conduit.User) ([]bool, error) {
+	return loaders.For(ctx).ViewerIsFollowing.LoadAll(ctx, userIDs(objs))
+}
+
+// Articles pages through the user's articles, newest first.
+func (r *userResolver) Articles(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.ArticleConnection, error) {
+	return r.articleConnection(ctx, conduit.ArticleFilter{AuthorID: obj.ID}, first, after, nil, nil)
+}
+
+// FavoriteArticles pages through the articles the user favorited.
+func (r *userResolver) FavoriteArticles(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.ArticleConnection, error) {
+	return r.articleConnection(ctx, conduit.ArticleFilter{FavoritedByID: obj.ID}, first, after, nil, nil)
+}
+
+// Followers pages through the users who follow obj.
+func (r *userResolver) Followers(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.UserConnection, error) {
+	return userConnection(ctx, r.Users.Followers, obj.ID, obj.FollowersCount, first, after)
+}
+
+// Following pages through the users whom obj follows.
+func (r *userResolver) Following(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.UserConnection, error) {
+	return userConnection(ctx, r.Users.Following, obj.ID, obj.FollowingCount, first, after)
+}
+
+type userPager func(ctx context.Context, userID int64, args conduit.PageArgs) (*conduit.Page[*conduit.User], error)
+
+func userConnection(ctx context.Context, page userPager, userID int64, total int, first *int, after *string) (*models.UserConnection, error) {
+	args, err := models.PageArgs(first, after, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	p, err := page(ctx, userID, args)
+	if err != nil {
+		return nil, err
+	}
+	primeUsers(ctx, p.Items)
+	return models.NewConnection(p, func(context.Context) (int, error) { return total, nil }), nil
+}
+
+// primeUsers lets later fields of the operation find these users without a query.
+func primeUsers(ctx context.Context, users []*conduit.User) {
+	l := loaders.For(ctx)
+	for _, u := range users {
+		l.UserByID.Prime(u.ID, u)
+	}
+}
+
+func userIDs(users []*conduit.User) []int64 {
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return ids
+}

@@ -1,0 +1,245 @@
+// Command conduit is the Conduit GraphQL backend: one binary that serves the
+// API on SQLite, or on PostgreSQL (and Redis) when one machine is not enough.
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/conduit-graphql/conduit/graph"
+	"github.com/conduit-graphql/conduit/internal/auth"
+	"github.com/conduit-graphql/conduit/internal/httpapi"
+	"github.com/conduit-graphql/conduit/internal/loaders"
+	"github.com/conduit-graphql/conduit/internal/store"
+	"github.com/conduit-graphql/conduit/resolvers"
+)
+
+//go:embed schema.graphqls
+var schemaSDL string
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "conduit:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+func exitCode(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 1
+}
+
+const usage = `Usage: conduit [COMMAND] [flags]
+
+Conduit, the GraphQL backend of the Conduit blogging app.
+
+Commands:
+  serve                       serve the API (the default command)
+  migrate [up|down|status]    apply, roll back or list database migrations
+  schema                      print the GraphQL schema (SDL)
+  version                     print the version
+  help                        print this text
+
+Run 'conduit COMMAND --help' for a command's flags. Every flag can also be
+set with the CONDUIT_* environment variable named in its help.
+`
+
+// run is the whole program; main only wires it to the process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, args, getenv, stdout, stderr)
+	case "schema":
+		return simpleCmd("schema", "Prints the GraphQL schema (SDL) that the server serves.", args, stdout, stderr, func() { fmt.Fprint(stdout, schemaSDL) })
+	case "version":
+		return simpleCmd("version", "Prints the version.", args, stdout, stderr, func() { fmt.Fprintln(stdout, "conduit", buildVersion()) })
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// newFlags makes a command's flag set with a help text that names the command.
+func newFlags(name, about string, getenv func(string) string, stderr io.Writer) *envFlags {
+	fs := flag.NewFlagSet("conduit "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: conduit %s\n\n%s\n\nFlags:\n", name, about)
+		fs.PrintDefaults()
+	}
+	return &envFlags{fs: fs, getenv: getenv}
+}
+
+func (e *envFlags) parse(args []string) error {
+	if err := e.fs.Parse(args); err != nil {
+		return err
+	}
+	return errors.Join(e.errs...)
+}
+
+func simpleCmd(name, about string, args []string, stdout, stderr io.Writer, do func()) error {
+	f := newFlags(name, about, func(string) string { return "" }, stderr)
+	if err := f.parse(args); err != nil {
+		return err
+	} else if f.fs.NArg() > 0 {
+		f.fs.Usage()
+		return fmt.Errorf("%s takes no arguments", name)
+	}
+	do()
+	return nil
+}
+
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return version
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// serve runs the API until ctx ends, then stops gracefully.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg config
+	f := newFlags("serve [flags]", "Serves the GraphQL API, the playground and the health checks.", getenv, stderr)
+	finish := serveFlags(f, &cfg)
+	if err := f.parse(args); err != nil {
+		return err
+	} else if err := finish(); err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogFormat, stderr)
+	if cfg.JWTSecret == "" {
+		log.Warn("no CONDUIT_JWT_SECRET set: signing tokens with the development secret")
+		cfg.JWTSecret = devSecret
+	}
+
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	handler := newHandler(cfg, db, log)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	fmt.Fprintf(stdout, "Conduit %s listening on http://%s (GraphQL at /graphql%s), database %s\n",
+		buildVersion(), displayAddr(ln.Addr()), playgroundNote(cfg.Playground), db.Dialect())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// newHandler wires the services, loaders and resolvers into the HTTP handler.
+func newHandler(cfg config, db *store.DB, log *slog.Logger) http.Handler {
+	users := store.NewUserService(db, auth.NewArgon2())
+	tokens := auth.NewTokens([]byte(cfg.JWTSecret), cfg.TokenTTL)
+	authn := &auth.Authenticator{Tokens: tokens, Users: users}
+	content := resolvers.Unimplemented{}
+	factory := loaders.NewFactory(loaders.Services{Users: users, Articles: content})
+	res := &resolvers.Resolver{Users: users, Articles: content, Comments: content, Tokens: tokens, Logger: log}
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
+	return httpapi.New(httpapi.Options{
+		Schema:         schema,
+		Limits:         cfg.Limits,
+		Playground:     cfg.Playground,
+		CORSOrigins:    cfg.CORSOrigins,
+		Authenticate:   authn.Context,
+		PerOperation:   func(ctx context.Context) context.Context { return loaders.With(ctx, factory.New(ctx)) },
+		ErrorPresenter: resolvers.ErrorPresenter(log),
+		Recover:        resolvers.RecoverFunc(log),
+		Ready:          readiness(db),
+		Logger:         log,
+	})
+}
+
+// readiness reports whether the database answers and is fully migrated.
+func readiness(db *store.DB) func(ctx context.Context) (map[string]string, error) {
+	return func(ctx context.Context) (map[string]string, error) {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		state := map[string]string{"database": "ok", "migrations": "ok"}
+		if err := db.Ping(ctx); err != nil {
+			state["database"] = "unavailable"
+			return state, errors.New("database does not answer")
+		}
+		if n, err := db.PendingMigrations(ctx); err != nil || n > 0 {
+			state["migrations"] = "pending"
+			return state, errors.New("migrations are not applied")
+		}
+		return state, nil
+	}
+}
+
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil || host == "::" || host == "0.0.0.0" || host == "" {
+		return "localhost:" + port
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func playgroundNote(on bool) string {
+	if on {
+		return ", playground at /"
+	}
+	return ""
+}

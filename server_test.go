@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// lockedBuffer is an io.Writer that a test may read while run() writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var listenRE = regexp.MustCompile(`listening on (http://[^ ]+) `)
+
+// waitForURL waits until out names the address the server listens on and
+// /readyz answers 200 there.
+func waitForURL(t *testing.T, out interface{ String() string }, exited <-chan error) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			t.Fatalf("server exited early: %v\n%s", err, out.String())
+		default:
+		}
+		if m := listenRE.FindStringSubmatch(out.String()); m != nil {
+			if resp, err := http.Get(m[1] + "/readyz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return m[1]
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("server did not become ready:\n%s", out.String())
+	return ""
+}
+
+// checkServing checks what a person sees at a fresh server: the playground
+// at / and an anonymous viewer.
+func checkServing(t *testing.T, base string) {
+	t.Helper()
+	resp, err := http.Get(base + "/")
+	require.NoError(t, err)
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, strings.ToLower(string(page)), "graphiql")
+
+	resp, err = http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"{ viewer { username } }"}`))
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.JSONEq(t, `{"data":{"viewer":null}}`, string(body))
+}
+
+func TestRunServesAndStopsGracefully(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	env := map[string]string{"CONDUIT_DATABASE_URL": filepath.Join(dir, "conduit.db")}
+	exited := make(chan error, 1)
+	go func() {
+		exited <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &stdout, &stderr)
+	}()
+	base := waitForURL(t, &stdout, exited)
+	checkServing(t, base)
+	cancel()
+	select {
+	case err := <-exited:
+		require.NoError(t, err, "a stop signal ends run() cleanly")
+	case <-time.After(20 * time.Second):
+		t.Fatal("run() did not stop")
+	}
+	require.FileExists(t, filepath.Join(dir, "conduit.db"))
+}
+
+func TestCommands(t *testing.T) {
+	noenv := func(string) string { return "" }
+	t.Run("Schema", func(t *testing.T) {
+		var out bytes.Buffer
+		require.NoError(t, run(context.Background(), []string{"schema"}, noenv, &out, io.Discard))
+		require.Contains(t, out.String(), "type Query {")
+		require.Contains(t, out.String(), "type Subscription {")
+	})
+	t.Run("Version", func(t *testing.T) {
+		var out bytes.Buffer
+		require.NoError(t, run(context.Background(), []string{"version"}, noenv, &out, io.Discard))
+		require.True(t, strings.HasPrefix(out.String(), "conduit "))
+	})
+	t.Run("Help", func(t *testing.T) {
+		for _, cmd := range [][]string{{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"schema", "--help"}, {"version", "--help"}} {
+			var errOut bytes.Buffer
+			err := run(context.Background(), cmd, noenv, io.Discard, &errOut)
+			require.ErrorIs(t, err, flag.ErrHelp, "%v", cmd)
+			require.Contains(t, errOut.String(), "Usage: conduit", "%v", cmd)
+		}
+		var errOut bytes.Buffer
+		_ = run(context.Background(), []string{"serve", "--help"}, noenv, io.Discard, &errOut)
+		require.Contains(t, errOut.String(), "CONDUIT_DATABASE_URL")
+	})
+	t.Run("ErrUnknownCommand", func(t *testing.T) {
+		require.Error(t, run(context.Background(), []string{"frobnicate"}, noenv, io.Discard, io.Discard))
+	})
+	t.Run("ErrBadConfig", func(t *testing.T) {
+		env := map[string]string{"CONDUIT_ENV": "production"}
+		err := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+		require.ErrorContains(t, err, "CONDUIT_JWT_SECRET")
+		require.ErrorContains(t, run(context.Background(), []string{"serve", "--max-depth", "0"}, noenv, io.Discard, io.Discard), "max-depth")
+	})
+	t.Run("Migrate", func(t *testing.T) {
+		dsn := filepath.Join(t.TempDir(), "m.db")
+		args := func(a ...string) []string { return append([]string{"migrate"}, append(a, "--database-url", dsn)...) }
+		var out bytes.Buffer
+		require.NoError(t, run(context.Background(), args("status"), noenv, &out, io.Discard))
+		require.Contains(t, out.String(), "pending")
+		out.Reset()
+		require.NoError(t, run(context.Background(), args("up"), noenv, &out, io.Discard))
+		require.NotContains(t, out.String(), "pending")
+		out.Reset()
+		require.NoError(t, run(context.Background(), args("down"), noenv, &out, io.Discard))
+		require.Contains(t, out.String(), "pending")
+		require.Error(t, run(context.Background(), args("sideways"), noenv, io.Discard, io.Discard))
+	})
+}
+
+// TestStaticBinary builds the binary as `make build` does and runs it in an
+// empty folder, as someone who copies it onto a server would.
+func TestStaticBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "conduit")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	f, err := elf.Open(bin)
+	require.NoError(t, err)
+	for _, p := range f.Progs {
+		require.NotEqual(t, elf.PT_INTERP, p.Type, "a static binary has no dynamic loader")
+	}
+	require.NoError(t, f.Close())
+
+	work := t.TempDir()
+	var stdout, stderr lockedBuffer
+	cmd := exec.Command(bin, "--addr", "127.0.0.1:0")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = work, &stdout, &stderr
+	cmd.Env = []string{"HOME=" + work}
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case err := <-exited:
+			require.NoError(t, err, "SIGINT stops the server cleanly\n%s", stderr.String())
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Error("the server did not stop on SIGINT")
+		}
+	}()
+	base := waitForURL(t, &stdout, exited)
+	checkServing(t, base)
+	require.FileExists(t, filepath.Join(work, "conduit.db"), "the binary creates its database where it runs")
+}
