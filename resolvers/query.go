@@ -114,5 +114,6 @@ func (r *Resolver) articleConnection(ctx context.Context, f conduit.ArticleFilte
 	for _, a := range p.Items {
 		l.ArticleByID.Prime(a.ID, a)
 	}
+	prefetchArticles(ctx, p.Items)
 	return models.NewConnection(p, func(ctx context.Context) (int, error) { return r.Articles.CountArticles(ctx, f) }), nil
 }

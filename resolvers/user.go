@@ -58,6 +58,7 @@ func userConnection(ctx context.Context, page userPager, userID int64, total int
 		return nil, err
 	}
 	primeUsers(ctx, p.Items)
+	prefetchUsers(ctx, p.Items)
 	return models.NewConnection(p, func(context.Context) (int, error) { return total, nil }), nil
 }
 

@@ -1,0 +1,60 @@
+package models
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/conduit-graphql/conduit/internal/conduit"
+)
+
+func TestGlobalID(t *testing.T) {
+	id := GlobalID(TypeArticle, 42)
+	typ, n, err := ParseGlobalID("id", id)
+	require.NoError(t, err)
+	require.Equal(t, TypeArticle, typ)
+	require.Equal(t, int64(42), n)
+
+	_, err = ParseID("id", TypeUser, id)
+	require.Equal(t, conduit.EINVALID, conduit.ErrorCode(err), "an article id is not a user id")
+	for _, bad := range []string{"", "42", "!!!", GlobalID("User", 0), "VXNlcjotMQ", "VXNlcjphYmM"} {
+		_, _, err := ParseGlobalID("id", bad)
+		require.Equal(t, conduit.EINVALID, conduit.ErrorCode(err), "id %q", bad)
+		require.Contains(t, conduit.ErrorFields(err), "id")
+	}
+}
+
+func TestCursor(t *testing.T) {
+	c := conduit.Cursor{Time: time.Date(2026, 11, 26, 13, 22, 30, 123456000, time.UTC), ID: 7}
+	s := EncodeCursor(c)
+	got, err := DecodeCursor("after", &s)
+	require.NoError(t, err)
+	require.Equal(t, c, *got)
+
+	for _, bad := range []string{"", "x", "YzE6", "YzE6MTow", "YzE6YWJjOjE"} {
+		_, err := DecodeCursor("after", &bad)
+		require.Equal(t, conduit.EINVALID, conduit.ErrorCode(err), "cursor %q", bad)
+	}
+}
+
+func TestPageArgs(t *testing.T) {
+	n := func(i int) *int { return &i }
+	args, err := PageArgs(nil, nil, nil, nil)
+	require.NoError(t, err)
+	require.Equal(t, conduit.DefaultPageSize, args.First)
+
+	args, err = PageArgs(nil, nil, n(5), nil)
+	require.NoError(t, err)
+	require.True(t, args.Backward())
+	require.Equal(t, 5, args.Limit())
+
+	for _, tc := range []struct {
+		first, last *int
+		field       string
+	}{{n(0), nil, "first"}, {n(101), nil, "first"}, {nil, n(-1), "last"}, {n(5), n(5), "last"}} {
+		_, err := PageArgs(tc.first, nil, tc.last, nil)
+		require.Equal(t, conduit.EINVALID, conduit.ErrorCode(err))
+		require.Contains(t, conduit.ErrorFields(err), tc.field)
+	}
+}
