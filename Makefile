@@ -29,12 +29,16 @@ generate:
 check-generated: generate
 	@git diff --exit-code -- graph models || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
 
-## deps: install the servers the tests start (PostgreSQL) where missing
+## deps: install the servers the tests start (PostgreSQL, Redis) where missing
 deps:
-	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	@missing=""; \
+	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
-	  else echo "PostgreSQL's initdb is missing: install PostgreSQL (Debian: apt-get install postgresql)"; exit 1; fi; \
+	    echo "installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing$$missing: install them (Debian: apt-get install$$missing)"; exit 1; fi; \
 	fi
 
 vet:

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/cache"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/testenv"
@@ -31,11 +32,7 @@ type testAPI struct {
 // eachDB runs a test on a fresh SQLite file and on a fresh PostgreSQL database.
 func eachDB(t *testing.T, fn func(t *testing.T, api *testAPI)) {
 	t.Helper()
-	for name, dsn := range map[string]func(testing.TB) string{"sqlite": testenv.SQLite, "pg": testenv.Postgres} {
-		t.Run(name, func(t *testing.T) {
-			fn(t, newTestAPI(t, dsn(t)))
-		})
-	}
+	eachDSN(t, func(t *testing.T, dsn string) { fn(t, newTestAPI(t, dsn)) })
 }
 
 func testConfig() config {
@@ -49,13 +46,19 @@ func newTestAPI(t *testing.T, dsn string) *testAPI {
 
 func newTestAPIWith(t *testing.T, dsn string, cfg config) *testAPI {
 	t.Helper()
+	return newTestAPIWithCache(t, dsn, cfg, nil)
+}
+
+// newTestAPIWithCache serves through a Redis cache (nil for none).
+func newTestAPIWithCache(t *testing.T, dsn string, cfg config, c *cache.Cache) *testAPI {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dsn)
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	require.NoError(t, db.Migrate(ctx))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return &testAPI{handler: newHandler(cfg, db, log), db: db}
+	return &testAPI{handler: newHandler(cfg, db, c, log), db: db}
 }
 
 // gqlError is one entry of a response's errors.

@@ -19,7 +19,10 @@ import (
 	"time"
 
 	"github.com/conduit-graphql/conduit/graph"
+	"github.com/redis/go-redis/v9"
+
 	"github.com/conduit-graphql/conduit/internal/auth"
+	"github.com/conduit-graphql/conduit/internal/cache"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/loaders"
 	"github.com/conduit-graphql/conduit/internal/store"
@@ -57,6 +60,7 @@ Conduit, the GraphQL backend of the Conduit blogging app.
 Commands:
   serve                       serve the API (the default command)
   migrate [up|down|status]    apply, roll back or list database migrations
+  seed                        add a deterministic, realistic data set
   schema                      print the GraphQL schema (SDL)
   version                     print the version
   help                        print this text
@@ -80,6 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "migrate":
 		return migrateCmd(ctx, args, getenv, stdout, stderr)
+	case "seed":
+		return seedCmd(ctx, args, getenv, stdout, stderr)
 	case "schema":
 		return simpleCmd("schema", "Prints the GraphQL schema (SDL) that the server serves.", args, stdout, stderr, func() { fmt.Fprint(stdout, schemaSDL) })
 	case "version":
@@ -163,7 +169,25 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	handler := newHandler(cfg, db, log)
+	if cfg.Env == envDevelopment {
+		if err := seedDemo(ctx, db, log); err != nil {
+			return err
+		}
+	}
+	var c *cache.Cache
+	if cfg.RedisURL != "" {
+		client, err := cache.NewClient(cfg.RedisURL)
+		if err != nil {
+			return err
+		}
+		defer client.Close()
+		// go-redis logs each failed dial itself; the cache already warns,
+		// rate-limited, so the library's lines are for debugging only.
+		redis.SetLogger(redisLogger{log})
+		c = cache.New(client, cache.Options{Logger: log})
+		log.Info("shared cache on", "redis", c.State(ctx))
+	}
+	handler := newHandler(cfg, db, c, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -188,14 +212,36 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return nil
 }
 
-// newHandler wires the services, loaders and resolvers into the HTTP handler.
-func newHandler(cfg config, db *store.DB, log *slog.Logger) http.Handler {
-	users := store.NewUserService(db, auth.NewArgon2())
+// seedDemo gives an empty development database a small data set, so the
+// playground shows something at once.
+func seedDemo(ctx context.Context, db *store.DB, log *slog.Logger) error {
+	empty, err := db.IsEmpty(ctx)
+	if err != nil || !empty {
+		return err
+	}
+	opts := demoSeed
+	opts.End = time.Now() // so the demo's articles look recent
+	stats, err := seedDB(ctx, db, opts)
+	if err != nil {
+		return fmt.Errorf("seed demo data: %w", err)
+	}
+	log.Info("empty development database: added demo data", "data", stats.String(), "password", SeedPassword)
+	return nil
+}
+
+// newHandler wires the services, the cache (nil for none), loaders and
+// resolvers into the HTTP handler.
+func newHandler(cfg config, db *store.DB, c *cache.Cache, log *slog.Logger) http.Handler {
+	storeUsers := store.NewUserService(db, auth.NewArgon2())
 	tokens := auth.NewTokens([]byte(cfg.JWTSecret), cfg.TokenTTL)
-	authn := &auth.Authenticator{Tokens: tokens, Users: users}
-	content := resolvers.Unimplemented{}
-	factory := loaders.NewFactory(loaders.Services{Users: users, Articles: content})
-	res := &resolvers.Resolver{Users: users, Articles: content, Comments: content, Tokens: tokens, Logger: log}
+	// Token checks read the database, never the cache: a lost invalidation
+	// must not keep a token alive after a password change.
+	authn := &auth.Authenticator{Tokens: tokens, Users: storeUsers}
+	users := cache.NewUserService(storeUsers, c)
+	articles := cache.NewArticleService(store.NewArticleService(db), c)
+	comments := cache.NewCommentService(store.NewCommentService(db), c)
+	factory := loaders.NewFactory(loaders.Services{Users: users, Articles: articles})
+	res := &resolvers.Resolver{Users: users, Articles: articles, Comments: comments, Tokens: tokens, Logger: log}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
 	return httpapi.New(httpapi.Options{
 		Schema:         schema,
@@ -206,17 +252,22 @@ func newHandler(cfg config, db *store.DB, log *slog.Logger) http.Handler {
 		PerOperation:   func(ctx context.Context) context.Context { return loaders.With(ctx, factory.New(ctx)) },
 		ErrorPresenter: resolvers.ErrorPresenter(log),
 		Recover:        resolvers.RecoverFunc(log),
-		Ready:          readiness(db),
+		Ready:          readiness(db, c),
 		Logger:         log,
 	})
 }
 
-// readiness reports whether the database answers and is fully migrated.
-func readiness(db *store.DB) func(ctx context.Context) (map[string]string, error) {
+// readiness reports whether the database answers and is fully migrated. A
+// cache that does not answer is "degraded" but not a reason to take the
+// instance out of service: reads go to the database meanwhile.
+func readiness(db *store.DB, c *cache.Cache) func(ctx context.Context) (map[string]string, error) {
 	return func(ctx context.Context) (map[string]string, error) {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
 		state := map[string]string{"database": "ok", "migrations": "ok"}
+		if c != nil {
+			state["cache"] = c.State(ctx)
+		}
 		if err := db.Ping(ctx); err != nil {
 			state["database"] = "unavailable"
 			return state, errors.New("database does not answer")
@@ -227,6 +278,13 @@ func readiness(db *store.DB) func(ctx context.Context) (map[string]string, error
 		}
 		return state, nil
 	}
+}
+
+// redisLogger sends go-redis's own log lines to slog at debug level.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
 }
 
 func displayAddr(a net.Addr) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"encoding/json"
 	"flag"
 	"io"
 	"net/http"
@@ -95,6 +96,16 @@ func TestRunServesAndStopsGracefully(t *testing.T) {
 	}()
 	base := waitForURL(t, &stdout, exited)
 	checkServing(t, base)
+	t.Run("DemoData", func(t *testing.T) {
+		resp, err := http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"{ articles(first: 1) { totalCount } }"}`))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out struct {
+			Data struct{ Articles struct{ TotalCount int } }
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		require.Equal(t, demoSeed.Articles, out.Data.Articles.TotalCount, "an empty development database gets demo data")
+	})
 	cancel()
 	select {
 	case err := <-exited:
@@ -128,6 +139,29 @@ func TestCommands(t *testing.T) {
 		var errOut bytes.Buffer
 		_ = run(context.Background(), []string{"serve", "--help"}, noenv, io.Discard, &errOut)
 		require.Contains(t, errOut.String(), "CONDUIT_DATABASE_URL")
+	})
+	t.Run("Seed", func(t *testing.T) {
+		dsn := filepath.Join(t.TempDir(), "s.db")
+		var out bytes.Buffer
+		require.NoError(t, run(context.Background(), []string{"seed", "--users", "30", "--articles", "60", "--comments", "200", "--database-url", dsn}, noenv, &out, io.Discard))
+		require.Contains(t, out.String(), "articles: 60/60 (100%)", "plain progress lines when not on a terminal")
+		require.Contains(t, out.String(), "Seeded ")
+		api := newTestAPI(t, dsn)
+		var got struct {
+			Articles struct {
+				TotalCount int
+				Nodes      []struct{ Author struct{ Username string } }
+			}
+		}
+		api.post(t, "", `{ articles(first: 1) { totalCount nodes { author { username } } } }`, nil).decode(t, &got)
+		require.Equal(t, 60, got.Articles.TotalCount)
+		name := got.Articles.Nodes[0].Author.Username
+		var in struct {
+			SignIn struct{ User struct{ Username string } }
+		}
+		api.post(t, "", signInMutation, map[string]any{"e": name + "@example.com", "p": SeedPassword}).decode(t, &in)
+		require.Equal(t, name, in.SignIn.User.Username, "seeded users sign in with the seed password")
+		require.Error(t, run(context.Background(), []string{"seed", "--users", "-1", "--database-url", dsn}, noenv, io.Discard, io.Discard))
 	})
 	t.Run("ErrUnknownCommand", func(t *testing.T) {
 		require.Error(t, run(context.Background(), []string{"frobnicate"}, noenv, io.Discard, io.Discard))

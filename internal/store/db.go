@@ -62,8 +62,12 @@ func (db *DB) openPostgres(dsn string) error {
 	if err != nil {
 		return err
 	}
-	sqldb.SetMaxOpenConns(4 * runtime.GOMAXPROCS(0))
-	sqldb.SetMaxIdleConns(4 * runtime.GOMAXPROCS(0))
+	// Enough to keep the CPUs busy while queries wait on the network, and
+	// well under PostgreSQL's default max_connections (100) so that a few
+	// instances can share a server.
+	n := min(4*runtime.GOMAXPROCS(0), 32)
+	sqldb.SetMaxOpenConns(n)
+	sqldb.SetMaxIdleConns(n)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	db.dialect = DialectPostgres
 	db.writer = bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(db.hook)

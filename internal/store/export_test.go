@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/conduit-graphql/conduit/internal/conduit"
 )
 
 // SetClock makes db read the time from now.
@@ -34,4 +37,80 @@ func WriterPragmas(tb testing.TB, db *DB) map[string]any {
 		}
 	}
 	return map[string]any{"journal_mode": mode, "foreign_keys": fk, "synchronous": sync, "query_only": queryOnly}
+}
+
+// InsertUserRaw inserts a user past CreateUser's checks, as a racing
+// request would, and returns the error as dbError classifies it.
+func InsertUserRaw(ctx context.Context, db *DB, username, email string) error {
+	now := db.timeNow()
+	row := &userRow{Username: username, Email: email, PasswordHash: "x", CreatedAt: now, UpdatedAt: now}
+	_, err := db.writer.NewInsert().Model(row).Exec(ctx)
+	return dbError(err, "User")
+}
+
+// InsertFollowRaw inserts a follow past FollowUser's checks.
+func InsertFollowRaw(ctx context.Context, db *DB, followerID, followeeID int64) error {
+	_, err := db.writer.NewInsert().Model(&followRow{FollowerID: followerID, FolloweeID: followeeID, CreatedAt: db.timeNow()}).Exec(ctx)
+	return dbError(err, "User")
+}
+
+// CountRows returns SELECT count(*) FROM table WHERE where, read on the
+// writer so that it sees every commit.
+func CountRows(tb testing.TB, db *DB, table, where string, args ...any) int {
+	tb.Helper()
+	var n int
+	if err := db.writer.NewRaw("SELECT count(*) FROM "+table+" WHERE "+where, args...).Scan(context.Background(), &n); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// ExplainArticles returns the plan of the query that Articles runs for f
+// and args: EXPLAIN QUERY PLAN's details on SQLite, EXPLAIN on PostgreSQL,
+// one line each.
+func ExplainArticles(tb testing.TB, db *DB, f conduit.ArticleFilter, args conduit.PageArgs) string {
+	tb.Helper()
+	s := NewArticleService(db)
+	q, keys := s.filter(db.reader.NewSelect().Model((*articleRow)(nil)), f)
+	query := keys.apply(q, args).String()
+	return explain(tb, db, query)
+}
+
+func explain(tb testing.TB, db *DB, query string) string {
+	tb.Helper()
+	ctx := context.Background()
+	var lines []string
+	if db.dialect == DialectSQLite {
+		var rows []struct {
+			ID, Parent, Notused int
+			Detail              string
+		}
+		if err := db.reader.NewRaw("EXPLAIN QUERY PLAN "+query).Scan(ctx, &rows); err != nil {
+			tb.Fatal(err)
+		}
+		for _, r := range rows {
+			lines = append(lines, r.Detail)
+		}
+	} else if err := db.reader.NewRaw("EXPLAIN "+query).Scan(ctx, &lines); err != nil {
+		tb.Fatal(err)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ExecRaw runs a statement on the writer.
+func ExecRaw(tb testing.TB, db *DB, query string, args ...any) {
+	tb.Helper()
+	if _, err := db.writer.ExecContext(context.Background(), query, args...); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// QueryInt returns the one integer that query selects, read on the writer.
+func QueryInt(tb testing.TB, db *DB, query string, args ...any) int64 {
+	tb.Helper()
+	var n int64
+	if err := db.writer.NewRaw(query, args...).Scan(context.Background(), &n); err != nil {
+		tb.Fatal(err)
+	}
+	return n
 }

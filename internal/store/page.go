@@ -45,9 +45,12 @@ func (k keyset) apply(q *bun.SelectQuery, args conduit.PageArgs) *bun.SelectQuer
 	if cur != nil {
 		// Written out instead of a row comparison, which SQLite and
 		// PostgreSQL both accept but plan less well with DESC indexes.
+		// PostgreSQL cannot use the OR as an index condition and would
+		// filter the index from its start, so the redundant bound on the
+		// time column comes first: it starts the index scan at the cursor.
 		t := newTime(cur.Time)
-		cond := fmt.Sprintf("%[1]s %[3]s ? OR (%[1]s = ? AND %[2]s %[3]s ?)", k.timeCol, k.idCol, op)
-		q = q.Where(cond, t, t, cur.ID)
+		cond := fmt.Sprintf("%[1]s %[3]s= ? AND (%[1]s %[3]s ? OR (%[1]s = ? AND %[2]s %[3]s ?))", k.timeCol, k.idCol, op)
+		q = q.Where(cond, t, t, t, cur.ID)
 	}
 	return q.OrderExpr(k.timeCol + " " + dir).OrderExpr(k.idCol + " " + dir).Limit(int64(pageSize(args) + 1))
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // errNoBinaries means that this machine has no PostgreSQL server binaries.
@@ -81,6 +83,7 @@ func makeServerDir(as *runAs) (string, error) {
 	if as != nil && !othersCanTraverse(base) {
 		base = "/tmp"
 	}
+	removeStaleDirs(base)
 	dir, err := os.MkdirTemp(base, "conduit-pg-")
 	if err != nil {
 		return "", err
@@ -112,4 +115,33 @@ func othersCanTraverse(dir string) bool {
 		}
 		dir = parent
 	}
+}
+
+// removeStaleDirs removes the directories of servers whose test process
+// died without Main (the server dies with it, its files stay): those older
+// than an hour whose postmaster is gone.
+func removeStaleDirs(base string) {
+	dirs, _ := filepath.Glob(filepath.Join(base, "conduit-pg-*"))
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if err != nil || time.Since(fi.ModTime()) < time.Hour || postmasterAlive(d) {
+			continue
+		}
+		os.RemoveAll(d)
+	}
+}
+
+// postmasterAlive reports whether the server of dir still runs.
+func postmasterAlive(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid"))
+	if err != nil {
+		return false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		return false
+	}
+	p, err := os.FindProcess(pid)
+	return err == nil && p.Signal(syscall.Signal(0)) == nil
 }

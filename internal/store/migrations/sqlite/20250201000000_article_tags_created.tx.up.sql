@@ -1,0 +1,16 @@
+-- The tag filter pages newest first through an index of its own. Each tag
+-- link carries its article's created_at (which never changes after
+-- publishing), so that the articles with a tag are read from the index in
+-- page order: neither all of them sorted (a popular tag) nor the whole
+-- home-page index probed (a rare tag). The store always writes it; the
+-- DEFAULT exists only because SQLite cannot add a NOT NULL column without one.
+ALTER TABLE article_tags ADD COLUMN article_created_at INTEGER NOT NULL DEFAULT 0;
+--bun:split
+UPDATE article_tags SET article_created_at = (SELECT a.created_at FROM articles AS a WHERE a.id = article_tags.article_id);
+--bun:split
+-- Articles with a tag, newest first; tag popularity (an index-only scan of
+-- tag_id); the cascade when a tag is deleted.
+CREATE INDEX article_tags_tag_created_idx ON article_tags (tag_id, article_created_at DESC, article_id DESC);
+--bun:split
+-- Its prefix (tag_id) served everything the new index serves.
+DROP INDEX article_tags_tag_idx;
