@@ -51,6 +51,10 @@ test: deps playground check-generated vet test-go conformance
 test-go:
 	CI=$${CI:-true} $(GO) test -count=1 -timeout 20m ./...
 
+## bench: request benchmarks through the real handler on a seeded SQLite database
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 .
+
 ## conformance: the graphql-http audit against a freshly started binary
 conformance: build
 	cd conformance && npm ci --no-audit --no-fund && node run.mjs ../conduit

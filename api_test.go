@@ -44,13 +44,13 @@ func newTestAPI(t *testing.T, dsn string) *testAPI {
 	return newTestAPIWith(t, dsn, testConfig())
 }
 
-func newTestAPIWith(t *testing.T, dsn string, cfg config) *testAPI {
+func newTestAPIWith(t testing.TB, dsn string, cfg config) *testAPI {
 	t.Helper()
 	return newTestAPIWithCache(t, dsn, cfg, nil)
 }
 
 // newTestAPIWithCache serves through a Redis cache (nil for none).
-func newTestAPIWithCache(t *testing.T, dsn string, cfg config, c *cache.Cache) *testAPI {
+func newTestAPIWithCache(t testing.TB, dsn string, cfg config, c *cache.Cache) *testAPI {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dsn)

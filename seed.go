@@ -75,6 +75,7 @@ type progress struct {
 	terminal bool
 	stage    string
 	lastStep int
+	lastDone int
 	lastDraw time.Time
 }
 
@@ -95,8 +96,12 @@ func (p *progress) update(stage string, done, total int) {
 		if p.terminal && p.stage != "" {
 			fmt.Fprintln(p.w)
 		}
-		p.stage, p.lastStep, p.lastDraw = stage, -1, time.Time{}
+		p.stage, p.lastStep, p.lastDone, p.lastDraw = stage, -1, -1, time.Time{}
 	}
+	if done == p.lastDone {
+		return
+	}
+	p.lastDone = done
 	if total <= 0 {
 		total = 1
 	}

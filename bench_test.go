@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/conduit-graphql/conduit/internal/auth"
+	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/conduit-graphql/conduit/internal/store"
+	"github.com/conduit-graphql/conduit/internal/testenv"
+)
+
+// benchAPI serves a seeded SQLite database (400 users, 4,000 articles,
+// 20,000 comments) and returns a signed-in token too.
+func benchAPI(b *testing.B) (*testAPI, string) {
+	b.Helper()
+	dsn := testenv.SQLite(b)
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := seedDB(ctx, db, store.SeedOptions{Users: 400, Articles: 4000, Comments: 20000, Seed: 7}); err != nil {
+		b.Fatal(err)
+	}
+	api := newTestAPIWith(b, dsn, testConfig())
+	u, err := store.NewUserService(db, auth.NewArgon2()).UserByID(ctx, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	token, err := auth.NewTokens([]byte(testConfig().JWTSecret), 0).Issue(u)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return api, token
+}
+
+func benchQuery(b *testing.B, api *testAPI, token, query string, vars map[string]any) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		api.handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
+			b.Fatalf("%d %s", rec.Code, rec.Body.String())
+		}
+	}
+}
+
+// BenchmarkPages measures whole GraphQL requests through the real handler;
+// the StoreOnly case is the one query of the home page without GraphQL, so
+// that `make bench` shows what GraphQL, loaders and JSON cost on top of it.
+func BenchmarkPages(b *testing.B) {
+	api, token := benchAPI(b)
+	b.Run("HomeAnonymous", func(b *testing.B) { benchQuery(b, api, "", homePageQuery, map[string]any{"first": 20}) })
+	b.Run("HomeSignedIn", func(b *testing.B) { benchQuery(b, api, token, homePageQuery, map[string]any{"first": 20}) })
+	b.Run("Feed", func(b *testing.B) { benchQuery(b, api, token, feedPageQuery, map[string]any{"first": 20}) })
+	b.Run("StoreOnly", func(b *testing.B) {
+		articles := store.NewArticleService(api.db)
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := articles.Articles(ctx, conduit.ArticleFilter{}, conduit.PageArgs{First: 20}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
