@@ -232,8 +232,14 @@ func updateArticle(ctx context.Context, tx bun.Tx, old *articleRow, upd conduit.
 }
 
 // DeleteArticle deletes an article; its comments, favorites and tag links
-// go with it (ON DELETE CASCADE). ENOTFOUND; EFORBIDDEN unless viewerID
-// wrote it.
+// go with it (ON DELETE CASCADE), and its tags' articles_count goes down.
+// ENOTFOUND; EFORBIDDEN unless viewerID wrote it.
+//
+// The tags are read before the cascade deletes the links (the article's
+// row lock keeps them from changing meanwhile), and counted down after
+// the article is deleted: tag rows are locked last, as on every path, so
+// that a writer never holds them while it waits for the articles table
+// (which Seed locks on PostgreSQL, and then updates the tags).
 func (s *ArticleService) DeleteArticle(ctx context.Context, viewerID, id int64) error {
 	tx, err := s.db.writer.BeginTx(ctx, nil)
 	if err != nil {
@@ -243,7 +249,15 @@ func (s *ArticleService) DeleteArticle(ctx context.Context, viewerID, id int64) 
 	if _, err := s.ownArticle(ctx, tx, viewerID, id); err != nil {
 		return fmt.Errorf("delete article: %w", err)
 	}
+	var tagIDs []int64
+	err = tx.NewSelect().Model((*articleTagRow)(nil)).Column("tag_id").Where("article_id = ?", id).Scan(ctx, &tagIDs)
+	if err != nil {
+		return fmt.Errorf("delete article: %w", err)
+	}
 	if _, err := tx.NewDelete().Model((*articleRow)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
+		return fmt.Errorf("delete article: %w", err)
+	}
+	if err := addArticlesCounts(ctx, tx, nil, tagIDs); err != nil {
 		return fmt.Errorf("delete article: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

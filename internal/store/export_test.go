@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/uptrace/bun/migrate"
 )
 
 // SetClock makes db read the time from now.
@@ -74,6 +75,51 @@ func ExplainArticles(tb testing.TB, db *DB, f conduit.ArticleFilter, args condui
 	q, keys := s.filter(db.reader.NewSelect().Model((*articleRow)(nil)), f)
 	query := keys.apply(q, args).String()
 	return explain(tb, db, query)
+}
+
+// ExplainPopularTags returns the plan of PopularTags' query, as
+// ExplainArticles does.
+func ExplainPopularTags(tb testing.TB, db *DB, n int) string {
+	tb.Helper()
+	return explain(tb, db, popularTags(db.reader, &[]tagRow{}, n).String())
+}
+
+// PopularTagsByLinks returns the n most used tags as PopularTags did
+// before tags kept a count: counted from their links, read on the writer.
+func PopularTagsByLinks(tb testing.TB, db *DB, n int) []*conduit.Tag {
+	tb.Helper()
+	tags := []*conduit.Tag{}
+	err := db.writer.NewSelect().
+		ColumnExpr("t.name, c.articles_count").
+		TableExpr("(SELECT tag_id, count(*) AS articles_count FROM article_tags GROUP BY tag_id) AS c").
+		Join("JOIN tags AS t ON t.id = c.tag_id").
+		OrderExpr("c.articles_count DESC, t.name").
+		Limit(int64(n)).Scan(context.Background(), &tags)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tags
+}
+
+// MigrateUpTo applies the pending migrations up to and including name, as
+// one group: the database as an older release left it.
+func MigrateUpTo(ctx context.Context, db *DB, name string) error {
+	all, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	older := migrate.NewMigrations()
+	for _, m := range all.Sorted() {
+		if m.Name <= name {
+			older.Add(m)
+		}
+	}
+	m := migrate.NewMigrator(db.writer, older, migrate.WithMarkAppliedOnSuccess(true))
+	if err := m.Init(ctx); err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx)
+	return err
 }
 
 func explain(tb testing.TB, db *DB, query string) string {

@@ -69,8 +69,8 @@ const (
 // Seed fills the database with realistic users, follows, articles, tags,
 // favorites and comments, in one transaction on the writer, with batched
 // multi-row INSERTs. Every counter (followers_count, following_count,
-// favorites_count, comments_count) equals its rows. Seeded rows link only
-// to seeded rows.
+// favorites_count, comments_count, the tags' articles_count) equals its
+// rows. Seeded rows link only to seeded rows.
 //
 // Seeding a database that has rows appends: ids continue after the
 // highest, and usernames, e-mail addresses and slugs that are taken get a

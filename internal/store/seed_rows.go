@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/uptrace/bun"
 )
 
 func (s *seeder) userID(i int) int64    { return s.userBase + 1 + int64(i) }
@@ -264,7 +265,22 @@ func (s *seeder) insertArticles(ctx context.Context) error {
 		s.stats.ArticleTags += len(links)
 		s.opts.Progress("articles", hi, n)
 	}
-	return nil
+	return s.countTags(ctx)
+}
+
+// countTags sets the articles_count of the seeded tags from their links,
+// once all are inserted: one statement, which counts each tag's entries in
+// article_tags_tag_created_idx. No other writer changes links meanwhile:
+// SQLite has one writer, and on PostgreSQL every change of links writes
+// articles, which lock blocks.
+func (s *seeder) countTags(ctx context.Context) error {
+	if len(s.tagIDs) == 0 {
+		return nil
+	}
+	_, err := s.tx.NewUpdate().Model((*tagRow)(nil)).
+		Set("articles_count = (SELECT count(*) FROM article_tags AS at WHERE at.tag_id = t.id)").
+		Where("t.id IN (?)", bun.List(s.tagIDs)).Exec(ctx)
+	return err
 }
 
 // planSlug returns title's slug, with a random suffix if the plan has it.

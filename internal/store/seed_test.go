@@ -22,6 +22,7 @@ func requireCountsExact(t *testing.T, db *store.DB) {
 		{"users AS u", "following_count <> (SELECT count(*) FROM follows AS f WHERE f.follower_id = u.id)"},
 		{"articles AS a", "favorites_count <> (SELECT count(*) FROM favorites AS f WHERE f.article_id = a.id)"},
 		{"articles AS a", "comments_count <> (SELECT count(*) FROM comments AS c WHERE c.article_id = a.id)"},
+		{"tags AS t", "articles_count <> (SELECT count(*) FROM article_tags AS at WHERE at.tag_id = t.id)"},
 	} {
 		require.Zero(t, store.CountRows(t, db, q.table, q.where), "%s WHERE %s", q.table, q.where)
 	}
@@ -81,6 +82,9 @@ func TestSeed(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, tags, 5)
 		require.Greater(t, tags[0].ArticlesCount, tags[4].ArticlesCount, "a long tail")
+		tags, err = s.PopularTags(ctx, 1000)
+		require.NoError(t, err)
+		require.Equal(t, store.PopularTagsByLinks(t, db, 1000), tags, "as counted from the links")
 		u := MustCreateUser(t, db, "after")
 		a := mustCreateArticle(t, s, u.ID, "After the seed")
 		require.Greater(t, a.ID, int64(stats.Articles))
@@ -93,6 +97,9 @@ func TestSeed(t *testing.T) {
 		require.Equal(t, 2*stats.Users+1, store.CountRows(t, db, "users", "true"))
 		require.Equal(t, 2*stats.Articles+1, store.CountRows(t, db, "articles", "true"))
 		requireCountsExact(t, db)
+		tags, err = s.PopularTags(ctx, 1000)
+		require.NoError(t, err)
+		require.Equal(t, store.PopularTagsByLinks(t, db, 1000), tags, "as counted from the links")
 	})
 }
 
