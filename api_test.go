@@ -16,6 +16,7 @@ import (
 
 	"github.com/conduit-graphql/conduit/internal/cache"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
+	"github.com/conduit-graphql/conduit/internal/pubsub"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 	"github.com/conduit-graphql/conduit/models"
@@ -25,8 +26,9 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 // testAPI is the real handler over a real, migrated database.
 type testAPI struct {
-	handler http.Handler
-	db      *store.DB
+	handler  http.Handler
+	db       *store.DB
+	stopping chan struct{} // close to make the handler end its streams
 }
 
 // eachDB runs a test on a fresh SQLite file and on a fresh PostgreSQL database.
@@ -58,7 +60,10 @@ func newTestAPIWithCache(t testing.TB, dsn string, cfg config, c *cache.Cache) *
 	t.Cleanup(func() { db.Close() })
 	require.NoError(t, db.Migrate(ctx))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return &testAPI{handler: newHandler(cfg, db, c, log), db: db}
+	hub := pubsub.NewMemory(pubsub.Options{Logger: log})
+	t.Cleanup(func() { hub.Close() })
+	d := deps{db: db, cache: c, events: hub, stopping: make(chan struct{})}
+	return &testAPI{handler: newHandler(cfg, d, log), db: db, stopping: d.stopping}
 }
 
 // gqlError is one entry of a response's errors.

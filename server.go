@@ -23,8 +23,10 @@ import (
 
 	"github.com/conduit-graphql/conduit/internal/auth"
 	"github.com/conduit-graphql/conduit/internal/cache"
+	"github.com/conduit-graphql/conduit/internal/conduit"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/loaders"
+	"github.com/conduit-graphql/conduit/internal/pubsub"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/resolvers"
 )
@@ -174,7 +176,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
-	var c *cache.Cache
+	d := deps{db: db, stopping: make(chan struct{})}
 	if cfg.RedisURL != "" {
 		client, err := cache.NewClient(cfg.RedisURL)
 		if err != nil {
@@ -184,16 +186,24 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		// go-redis logs each failed dial itself; the cache already warns,
 		// rate-limited, so the library's lines are for debugging only.
 		redis.SetLogger(redisLogger{log})
-		c = cache.New(client, cache.Options{Logger: log})
-		log.Info("shared cache on", "redis", c.State(ctx))
+		d.cache = cache.New(client, cache.Options{Logger: log})
+		hub := pubsub.NewRedis(client, pubsub.Options{Logger: log})
+		defer hub.Close()
+		d.events = hub
+		log.Info("shared cache and events on Redis", "redis", d.cache.State(ctx))
+	} else {
+		hub := pubsub.NewMemory(pubsub.Options{Logger: log})
+		defer hub.Close()
+		d.events = hub
 	}
-	handler := newHandler(cfg, db, c, log)
+	handler := newHandler(cfg, d, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv.RegisterOnShutdown(func() { close(d.stopping) })
 	fmt.Fprintf(stdout, "Conduit %s listening on http://%s (GraphQL at /graphql%s), database %s\n",
 		buildVersion(), displayAddr(ln.Addr()), playgroundNote(cfg.Playground), db.Dialect())
 	errc := make(chan error, 1)
@@ -229,9 +239,19 @@ func seedDemo(ctx context.Context, db *store.DB, log *slog.Logger) error {
 	return nil
 }
 
-// newHandler wires the services, the cache (nil for none), loaders and
-// resolvers into the HTTP handler.
-func newHandler(cfg config, db *store.DB, c *cache.Cache, log *slog.Logger) http.Handler {
+// deps are what the handler is built on: the database, the cache (nil for
+// none), the event hub, and a channel closed when the server starts to stop.
+type deps struct {
+	db       *store.DB
+	cache    *cache.Cache
+	events   conduit.EventService
+	stopping chan struct{}
+}
+
+// newHandler wires the services, cache, events, loaders and resolvers into
+// the HTTP handler.
+func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
+	db, c := d.db, d.cache
 	storeUsers := store.NewUserService(db, auth.NewArgon2())
 	tokens := auth.NewTokens([]byte(cfg.JWTSecret), cfg.TokenTTL)
 	// Token checks read the database, never the cache: a lost invalidation
@@ -241,7 +261,7 @@ func newHandler(cfg config, db *store.DB, c *cache.Cache, log *slog.Logger) http
 	articles := cache.NewArticleService(store.NewArticleService(db), c)
 	comments := cache.NewCommentService(store.NewCommentService(db), c)
 	factory := loaders.NewFactory(loaders.Services{Users: users, Articles: articles})
-	res := &resolvers.Resolver{Users: users, Articles: articles, Comments: comments, Tokens: tokens, Logger: log}
+	res := &resolvers.Resolver{Users: users, Articles: articles, Comments: comments, Events: d.events, Tokens: tokens, Logger: log}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
 	return httpapi.New(httpapi.Options{
 		Schema:         schema,
@@ -249,7 +269,9 @@ func newHandler(cfg config, db *store.DB, c *cache.Cache, log *slog.Logger) http
 		Playground:     cfg.Playground,
 		CORSOrigins:    cfg.CORSOrigins,
 		Authenticate:   authn.Context,
-		PerOperation:   func(ctx context.Context) context.Context { return loaders.With(ctx, factory.New(ctx)) },
+		PerResponse:    func(ctx context.Context) context.Context { return loaders.With(ctx, factory.New(ctx)) },
+		WebsocketInit:  authn.WebsocketInit,
+		Stopping:       d.stopping,
 		ErrorPresenter: resolvers.ErrorPresenter(log),
 		Recover:        resolvers.RecoverFunc(log),
 		Ready:          readiness(db, c),

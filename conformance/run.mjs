@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Starts a Conduit binary in an empty temporary folder (a fresh SQLite
-// database), waits until it is ready, runs the GraphQL-over-HTTP audit
-// against it, stops it, and exits with the audit's code.
+// database), waits until it is ready, runs the GraphQL-over-HTTP audit and
+// the real-client subscription checks against it, stops it, and exits
+// non-zero when either failed.
 //
 //   node run.mjs ../conduit
 import { spawn } from 'node:child_process';
@@ -46,6 +47,15 @@ async function baseURL() {
   return stop(2);
 }
 
+// runScript runs one of this folder's scripts against the server.
+function runScript(name, endpoint) {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [new URL(name, import.meta.url).pathname, endpoint], { stdio: 'inherit' });
+    child.on('exit', (code) => res(code ?? 1));
+  });
+}
+
 const base = await baseURL();
-const audit = spawn(process.execPath, [new URL('./audit.mjs', import.meta.url).pathname, `${base}/graphql`], { stdio: 'inherit' });
-audit.on('exit', (code) => stop(code ?? 1));
+const audit = await runScript('./audit.mjs', `${base}/graphql`);
+const clients = await runScript('./clients.mjs', `${base}/graphql`);
+await stop(audit || clients);

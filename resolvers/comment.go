@@ -33,11 +33,7 @@ func (r *commentResolver) Article(ctx context.Context, objs []*conduit.Comment) 
 
 // AddComment adds the viewer's comment to an article.
 func (r *mutationResolver) AddComment(ctx context.Context, input models.AddCommentInput) (*models.AddCommentPayload, error) {
-	viewer, err := conduit.RequireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	articleID, err := models.ParseID("articleId", models.TypeArticle, input.ArticleID)
+	viewer, articleID, err := viewerAndID(ctx, "articleId", models.TypeArticle, input.ArticleID)
 	if err != nil {
 		return nil, err
 	}
@@ -52,11 +48,7 @@ func (r *mutationResolver) AddComment(ctx context.Context, input models.AddComme
 
 // DeleteComment deletes one of the viewer's comments.
 func (r *mutationResolver) DeleteComment(ctx context.Context, input models.DeleteCommentInput) (*models.DeleteCommentPayload, error) {
-	viewer, err := conduit.RequireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, err := models.ParseID("id", models.TypeComment, input.ID)
+	viewer, id, err := viewerAndID(ctx, "id", models.TypeComment, input.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -28,11 +28,7 @@ func (r *mutationResolver) UnfollowUser(ctx context.Context, input models.Unfoll
 
 // changeFollow applies a follow change and returns the followee as it is now.
 func (r *mutationResolver) changeFollow(ctx context.Context, userID string, change func(context.Context, int64, int64) error) (*conduit.User, error) {
-	viewer, err := conduit.RequireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, err := models.ParseID("userId", models.TypeUser, userID)
+	viewer, id, err := viewerAndID(ctx, "userId", models.TypeUser, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -46,4 +42,18 @@ func (r *mutationResolver) changeFollow(ctx context.Context, userID string, chan
 	primeUser(ctx, u)
 	loaders.For(ctx).ViewerIsFollowing.Clear(id)
 	return u, nil
+}
+
+// viewerAndID returns the signed-in viewer and the id that the global id gid
+// (of input field field) names, which must be of type typ.
+func viewerAndID(ctx context.Context, field, typ, gid string) (*conduit.User, int64, error) {
+	viewer, err := conduit.RequireViewer(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := models.ParseID(field, typ, gid)
+	if err != nil {
+		return nil, 0, err
+	}
+	return viewer, id, nil
 }

@@ -2,41 +2,145 @@ package resolvers
 
 import (
 	"context"
+	"errors"
 
 	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/conduit-graphql/conduit/models"
 )
 
-// Topics names the topics an event is published on: the article's own
-// topic for changes to it and its comments, and the author's followers'
-// feed topic for a new article.
+// Topics of the events that mutations publish.
+const topicArticles = "articles"
+
+// topicArticle is the topic of one article's edits, favorites and comments.
+func topicArticle(id int64) string { return "article:" + itoa(id) }
+
+// Topics names the topics an event is published on: a new article on the
+// topic of all new articles, anything else on its article's topic.
 func Topics(e conduit.Event) []string {
-	switch e.Kind {
-	case conduit.EventArticleAdded:
-		return []string{"author:" + itoa(e.AuthorID)}
-	default:
-		return []string{"article:" + itoa(e.ArticleID)}
+	if e.Kind == conduit.EventArticleAdded {
+		return []string{topicArticles}
 	}
+	return []string{topicArticle(e.ArticleID)}
+}
+
+// errEndStream ends a subscription without an error: its subject is gone.
+var errEndStream = errors.New("end of stream")
+
+// stream subscribes to a topic and sends what convert makes of each event
+// until the client leaves, the subject is deleted (errEndStream) or the hub
+// drops a subscriber that fell too far behind; then it closes the channel,
+// which completes the subscription. Events carry ids only: convert loads
+// what this subscriber sees, as its own viewer.
+func stream[T any](ctx context.Context, r *Resolver, topic string, convert func(context.Context, conduit.Event) (T, bool, error)) (<-chan T, error) {
+	if r.Events == nil {
+		return nil, errNotImplemented
+	}
+	in, err := r.Events.Subscribe(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan T, 1)
+	go func() {
+		defer close(out)
+		for e := range in {
+			v, ok, err := convert(ctx, e)
+			if errors.Is(err, errEndStream) {
+				return
+			} else if err != nil {
+				r.Logger.WarnContext(ctx, "subscription event", "topic", topic, "kind", e.Kind, "err", err)
+				continue
+			} else if !ok {
+				continue
+			}
+			select {
+			case out <- v:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// subscribedArticle checks the article a subscription names and returns its id.
+func (r *subscriptionResolver) subscribedArticle(ctx context.Context, field, gid string) (int64, error) {
+	id, err := models.ParseID(field, models.TypeArticle, gid)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := r.Articles.ArticleByID(ctx, id); err != nil {
+		return 0, err
+	}
+	return id, nil
 }
 
 // CommentAdded streams the comments added to an article.
 func (r *subscriptionResolver) CommentAdded(ctx context.Context, articleID string) (<-chan *conduit.Comment, error) {
-	return nil, errNotImplemented
+	id, err := r.subscribedArticle(ctx, "articleId", articleID)
+	if err != nil {
+		return nil, err
+	}
+	return stream(ctx, r.Resolver, topicArticle(id), func(ctx context.Context, e conduit.Event) (*conduit.Comment, bool, error) {
+		switch e.Kind {
+		case conduit.EventArticleDeleted:
+			return nil, false, errEndStream
+		case conduit.EventCommentAdded:
+			c, err := notFoundIsNil(r.Comments.CommentByID(ctx, e.CommentID))
+			return c, c != nil, err
+		}
+		return nil, false, nil
+	})
 }
 
 // CommentDeleted streams the ids of the comments deleted from an article.
 func (r *subscriptionResolver) CommentDeleted(ctx context.Context, articleID string) (<-chan string, error) {
-	return nil, errNotImplemented
-}
-
-// ArticleUpdated streams an article each time it changes.
-func (r *subscriptionResolver) ArticleUpdated(ctx context.Context, id string) (<-chan *conduit.Article, error) {
-	return nil, errNotImplemented
-}
-
-// FeedArticleAdded streams the articles that the viewer's followed authors publish.
-func (r *subscriptionResolver) FeedArticleAdded(ctx context.Context) (<-chan *conduit.Article, error) {
-	if _, err := conduit.RequireViewer(ctx); err != nil {
+	id, err := r.subscribedArticle(ctx, "articleId", articleID)
+	if err != nil {
 		return nil, err
 	}
-	return nil, errNotImplemented
+	return stream(ctx, r.Resolver, topicArticle(id), func(ctx context.Context, e conduit.Event) (string, bool, error) {
+		switch e.Kind {
+		case conduit.EventArticleDeleted:
+			return "", false, errEndStream
+		case conduit.EventCommentDeleted:
+			return models.GlobalID(models.TypeComment, e.CommentID), true, nil
+		}
+		return "", false, nil
+	})
+}
+
+// ArticleUpdated streams an article each time it is edited, favorited or
+// commented on; it completes when the article is deleted.
+func (r *subscriptionResolver) ArticleUpdated(ctx context.Context, gid string) (<-chan *conduit.Article, error) {
+	id, err := r.subscribedArticle(ctx, "id", gid)
+	if err != nil {
+		return nil, err
+	}
+	return stream(ctx, r.Resolver, topicArticle(id), func(ctx context.Context, e conduit.Event) (*conduit.Article, bool, error) {
+		if e.Kind == conduit.EventArticleDeleted {
+			return nil, false, errEndStream
+		}
+		a, err := r.Articles.ArticleByID(ctx, id)
+		if conduit.ErrorCode(err) == conduit.ENOTFOUND {
+			return nil, false, errEndStream
+		}
+		return a, err == nil, err
+	})
+}
+
+// FeedArticleAdded streams the articles that authors the viewer follows
+// publish from now on; following someone new takes effect at once.
+func (r *subscriptionResolver) FeedArticleAdded(ctx context.Context) (<-chan *conduit.Article, error) {
+	viewer, err := conduit.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return stream(ctx, r.Resolver, topicArticles, func(ctx context.Context, e conduit.Event) (*conduit.Article, bool, error) {
+		follows, err := r.Users.FollowingAmong(ctx, viewer.ID, []int64{e.AuthorID})
+		if err != nil || !follows[0] {
+			return nil, false, err
+		}
+		a, err := notFoundIsNil(r.Articles.ArticleByID(ctx, e.ArticleID))
+		return a, a != nil, err
+	})
 }

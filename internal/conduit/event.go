@@ -8,6 +8,7 @@ const (
 	EventCommentDeleted = "commentDeleted"
 	EventArticleUpdated = "articleUpdated"
 	EventArticleAdded   = "articleAdded"
+	EventArticleDeleted = "articleDeleted"
 )
 
 // Event says that something changed. It carries ids only: each subscriber

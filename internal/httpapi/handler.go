@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -39,8 +40,14 @@ type Options struct {
 	CORSOrigins []string
 	// Authenticate puts the viewer named by an Authorization value into ctx.
 	Authenticate func(ctx context.Context, authorization string) (context.Context, error)
-	// PerOperation prepares the context of each GraphQL operation (loaders).
-	PerOperation   func(ctx context.Context) context.Context
+	// PerResponse prepares the context of each GraphQL response (loaders):
+	// once for a query or mutation, once per event of a subscription.
+	PerResponse func(ctx context.Context) context.Context
+	// WebsocketInit checks the credential of a websocket's connection_init.
+	WebsocketInit transport.WebsocketInitFunc
+	// Stopping is closed when the server starts to stop; websockets and
+	// event streams then end (websockets with close code 1012).
+	Stopping       <-chan struct{}
 	ErrorPresenter graphql.ErrorPresenterFunc
 	Recover        graphql.RecoverFunc
 	// Ready reports each dependency's state for /readyz; an error means not ready.
@@ -51,7 +58,7 @@ type Options struct {
 // New returns the HTTP handler of the whole service.
 func New(o Options) http.Handler {
 	mux := http.NewServeMux()
-	gql := withBodyLimit(o.Limits.BodyBytes, withAuth(o.Authenticate, graphQLMethods(newGraphQL(o))))
+	gql := withStreamStop(o.Stopping, withBodyLimit(o.Limits.BodyBytes, withAuth(o.Authenticate, graphQLMethods(newGraphQL(o)))))
 	mux.Handle("/graphql", gql)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -68,6 +75,8 @@ func New(o Options) http.Handler {
 // newGraphQL builds gqlgen's server with Conduit's transports and limits.
 func newGraphQL(o Options) *handler.Server {
 	srv := handler.New(o.Schema)
+	srv.AddTransport(websocketTransport(o))
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: wsKeepAlive})
 	srv.AddTransport(httpTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(o.Limits.Tokens)
@@ -77,10 +86,11 @@ func newGraphQL(o Options) *handler.Server {
 	srv.Use(extension.FixedComplexityLimit(o.Limits.Complexity))
 	srv.SetErrorPresenter(o.ErrorPresenter)
 	srv.SetRecoverFunc(o.Recover)
-	// Loaders are made per operation, not per HTTP request: a websocket
-	// carries many operations on one request context.
-	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(o.PerOperation(ctx))
+	// Loaders are made per response, not per HTTP request: a websocket
+	// carries many operations on one request context, and a subscription
+	// must see each event's data fresh, not what its first event cached.
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		return next(o.PerResponse(ctx))
 	})
 	return srv
 }

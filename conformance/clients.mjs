@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// Real GraphQL clients against a running Conduit server: graphql-ws
+// (graphql-transport-ws), subscriptions-transport-ws (the legacy graphql-ws
+// protocol) and graphql-sse each subscribe to an article's new comments,
+// then a comment is added over HTTP and every client must receive it.
+//
+//   node clients.mjs http://127.0.0.1:8080/graphql
+import { createClient as createWSClient } from 'graphql-ws';
+import { createClient as createSSEClient } from 'graphql-sse';
+import subscriptionsTransportWS from 'subscriptions-transport-ws';
+import WebSocket from 'ws';
+
+const { SubscriptionClient } = subscriptionsTransportWS;
+const url = process.argv[2] || process.env.CONDUIT_URL;
+if (!url) {
+  console.error('usage: node clients.mjs http://HOST:PORT/graphql');
+  process.exit(2);
+}
+const wsURL = url.replace(/^http/, 'ws');
+
+async function gql(query, variables, token) {
+  const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const body = await res.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+function withTimeout(promise, what, ms = 5000) {
+  return Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: timed out`)), ms))]);
+}
+
+const suffix = Date.now().toString(36);
+const signUp = `mutation($u: String!, $e: String!) { signUp(input: {username: $u, email: $e, password: "password123"}) { token user { id } } }`;
+const { signUp: writer } = await gql(signUp, { u: `writer${suffix}`, e: `writer${suffix}@example.com` });
+const { signUp: reader } = await gql(signUp, { u: `reader${suffix}`, e: `reader${suffix}@example.com` });
+const { createArticle } = await gql(
+  `mutation { createArticle(input: {title: "Live ${suffix}", description: "d", body: "b"}) { article { id } } }`, {}, writer.token);
+const articleId = createArticle.article.id;
+const subscription = { query: `subscription($id: ID!) { commentAdded(articleId: $id) { body author { username } } }`, variables: { id: articleId } };
+
+// first returns the first result of a subscription and then ends it.
+function first(subscribe) {
+  return new Promise((resolve, reject) => {
+    const stop = subscribe({
+      next: (result) => { stop(); result.errors ? reject(new Error(JSON.stringify(result.errors))) : resolve(result.data); },
+      error: (err) => reject(err instanceof Error ? err : new Error(JSON.stringify(err))),
+      complete: () => {},
+    });
+  });
+}
+
+const checks = [];
+function check(name, fn) { checks.push({ name, fn }); }
+
+const graphqlWS = createWSClient({ url: wsURL, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${reader.token}` }, lazy: false });
+const legacy = new SubscriptionClient(wsURL, { reconnect: false, connectionParams: { authorization: `Bearer ${reader.token}` } }, WebSocket);
+const sse = createSSEClient({ url, headers: { authorization: `Bearer ${reader.token}` } });
+
+const received = {
+  'graphql-ws (graphql-transport-ws)': first((sink) => graphqlWS.subscribe(subscription, sink)),
+  'subscriptions-transport-ws (graphql-ws)': first((sink) => {
+    const sub = legacy.request(subscription).subscribe(sink);
+    return () => sub.unsubscribe();
+  }),
+  'graphql-sse (distinct connections)': first((sink) => sse.subscribe(subscription, sink)),
+};
+await new Promise((r) => setTimeout(r, 300)); // let every subscription start
+await gql(`mutation($id: ID!) { addComment(input: {articleId: $id, body: "hello clients"}) { comment { id } } }`, { id: articleId }, writer.token);
+
+for (const [name, promise] of Object.entries(received)) {
+  check(`${name} receives commentAdded`, async () => {
+    const data = await withTimeout(promise, name);
+    if (data.commentAdded.body !== 'hello clients') throw new Error(`got ${JSON.stringify(data)}`);
+  });
+}
+check('graphql-ws: a bad token closes the socket with 4403', async () => {
+  const code = await withTimeout(new Promise((resolve) => {
+    const bad = createWSClient({
+      url: wsURL, webSocketImpl: WebSocket, connectionParams: { authorization: 'Bearer nonsense' }, lazy: false, retryAttempts: 0,
+      on: { closed: (event) => resolve(event.code) },
+      onNonLazyError: () => {},
+    });
+    void bad;
+  }), 'bad token');
+  if (code !== 4403) throw new Error(`closed with ${code}`);
+});
+
+let passed = 0;
+let failed = 0;
+for (const { name, fn } of checks) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name}`);
+  } catch (err) {
+    failed++;
+    console.log(`FAIL ${name}: ${err.message}`);
+  }
+}
+await graphqlWS.dispose();
+legacy.close();
+sse.dispose();
+console.log(`clients: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,68 @@
+// Package pubsub delivers conduit.Events from the mutations that commit them
+// to the subscription resolvers that stream them: Memory within one process,
+// Redis across every instance that shares a Redis server.
+//
+// Delivery is at most once and never waits for a subscriber. Each
+// subscriber has a bounded buffer; one that lets it fill up is dropped (its
+// channel closes) instead of slowing down the writer and every other
+// subscriber. A subscription resolver tells why its channel closed like so:
+//
+//	for e := range ch { … }
+//	switch {
+//	case ctx.Err() != nil: // the client left
+//	case dropped(events, ch): // too slow: end with a close reason that says so
+//	default: // the hub closed: the server is stopping
+//	}
+//
+// where dropped asks the service through a one-method interface,
+// interface{ Dropped(<-chan conduit.Event) bool }, that Memory and Redis
+// implement. (A package function keyed by channel would need a global
+// registry; asking the hub that dropped the channel needs none.)
+package pubsub
+
+import (
+	"errors"
+	"log/slog"
+)
+
+// Defaults for Options.
+const (
+	// DefaultBuffer is how many events a subscriber may fall behind before
+	// it is dropped: room for a burst of writes to one article while a
+	// client's socket is briefly slow, small enough that a stalled client
+	// holds little memory.
+	DefaultBuffer = 64
+	// DefaultPrefix starts every Redis channel name, as it starts the cache's
+	// keys. Raise its version when the encoding of Event changes, so that
+	// instances of different versions never decode each other's messages.
+	DefaultPrefix = "conduit:v1:"
+)
+
+// ErrClosed is returned by Publish and Subscribe after Close.
+var ErrClosed = errors.New("pubsub: closed")
+
+// Options tune a Memory or a Redis hub; zero fields take the defaults.
+type Options struct {
+	// Buffer is how many events each subscriber's channel holds; a
+	// subscriber with a full buffer is dropped. Default DefaultBuffer.
+	Buffer int
+	// Prefix starts the Redis channel names: events on topic T go to
+	// "<Prefix>events:T". Default DefaultPrefix. Memory ignores it.
+	Prefix string
+	// Logger receives drops and, rate-limited, Redis failures. Default
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Buffer <= 0 {
+		o.Buffer = DefaultBuffer
+	}
+	if o.Prefix == "" {
+		o.Prefix = DefaultPrefix
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
