@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
@@ -178,4 +179,41 @@ func TestNode(t *testing.T) {
 			require.Equal(t, "judy", out.Nodes[2].Username)
 		})
 	})
+}
+
+func TestRateLimit(t *testing.T) {
+	cfg := testConfig()
+	cfg.RateLimit = httpapi.RateLimit{PerSecond: 0.5, Burst: 3, ClientIPHeader: "X-Forwarded-For"}
+	api := newTestAPIWith(t, testenv.SQLite(t), cfg)
+	user := api.mustSignUp(t, "limited")
+	request := func(ip, token string) *httptest.ResponseRecorder {
+		req := newGraphQLRequest(t, `{ viewer { username } }`)
+		req.Header.Set("X-Forwarded-For", "203.0.113.9, "+ip)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		api.handler.ServeHTTP(rec, req)
+		return rec
+	}
+	for range 3 {
+		require.Equal(t, http.StatusOK, request("198.51.100.1", "").Code)
+	}
+	rec := request("198.51.100.1", "")
+	require.Equal(t, http.StatusTooManyRequests, rec.Code, "over the burst")
+	require.Contains(t, rec.Body.String(), `"RATE_LIMITED"`)
+	require.Equal(t, "2", rec.Header().Get("Retry-After"), "one token comes back every 2 s")
+	require.Equal(t, http.StatusOK, request("198.51.100.2", "").Code, "another address has its own budget")
+	// A signed-in user is limited as the user, from whatever address.
+	for range 3 {
+		require.Equal(t, http.StatusOK, request("198.51.100.1", user.Token).Code)
+	}
+	require.Equal(t, http.StatusTooManyRequests, request("198.51.100.3", user.Token).Code)
+	require.Equal(t, http.StatusOK, httptestGet(api, "/healthz").Code, "health checks are never limited")
+}
+
+func httptestGet(api *testAPI, path string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	api.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec
 }

@@ -33,6 +33,7 @@ type config struct {
 	Playground      bool
 	CORSOrigins     []string
 	Limits          httpapi.Limits
+	RateLimit       httpapi.RateLimit
 	ShutdownTimeout time.Duration
 	LogFormat       string
 }
@@ -106,9 +107,17 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.Int(&c.Limits.Complexity, "max-complexity", "CONDUIT_MAX_COMPLEXITY", d.Complexity, "highest operation complexity (a connection counts first × its fields)")
 	e.Int(&c.Limits.Depth, "max-depth", "CONDUIT_MAX_DEPTH", d.Depth, "deepest selection nesting")
 	e.Int(&c.Limits.Aliases, "max-aliases", "CONDUIT_MAX_ALIASES", d.Aliases, "most aliased fields in one operation")
+	var perSecond string
+	e.String(&perSecond, "rate-limit", "CONDUIT_RATE_LIMIT", strconv.FormatFloat(httpapi.DefaultRateLimit.PerSecond, 'f', -1, 64), "requests per second one client (user, or IP address) may send to /graphql; 0 turns limiting off")
+	e.Int(&c.RateLimit.Burst, "rate-burst", "CONDUIT_RATE_BURST", httpapi.DefaultRateLimit.Burst, "requests a client may send at once above its rate")
+	e.String(&c.RateLimit.ClientIPHeader, "client-ip-header", "CONDUIT_CLIENT_IP_HEADER", "", "header in which a trusted proxy passes the client's address (e.g. X-Forwarded-For); empty: the connection's address")
 	e.Duration(&c.ShutdownTimeout, "shutdown-timeout", "CONDUIT_SHUTDOWN_TIMEOUT", 15*time.Second, "how long a graceful stop waits for requests in flight")
 	e.String(&c.LogFormat, "log-format", "CONDUIT_LOG_FORMAT", "text", "text or json")
 	return func() error {
+		var err error
+		if c.RateLimit.PerSecond, err = strconv.ParseFloat(perSecond, 64); err != nil || c.RateLimit.PerSecond < 0 {
+			return fmt.Errorf("--rate-limit: want a number of requests per second, 0 for none, got %q", perSecond)
+		}
 		c.Limits.BodyBytes = int64(body)
 		c.CORSOrigins = strings.Split(*origins, ",")
 		switch *playground {
@@ -135,6 +144,9 @@ func (c *config) check() error {
 		errs = append(errs, errors.New("--jwt-secret (CONDUIT_JWT_SECRET) is required in production"))
 	} else if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		errs = append(errs, errors.New("--jwt-secret must be at least 32 bytes"))
+	}
+	if c.RateLimit.PerSecond > 0 && c.RateLimit.Burst < 1 {
+		errs = append(errs, errors.New("--rate-burst must be positive"))
 	}
 	for name, v := range map[string]int{"max-tokens": c.Limits.Tokens, "max-complexity": c.Limits.Complexity, "max-depth": c.Limits.Depth, "max-aliases": c.Limits.Aliases, "max-body-bytes": int(c.Limits.BodyBytes)} {
 		if v < 1 {

@@ -266,6 +266,7 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 	return httpapi.New(httpapi.Options{
 		Schema:         schema,
 		Limits:         cfg.Limits,
+		RateLimit:      cfg.RateLimit,
 		Playground:     cfg.Playground,
 		CORSOrigins:    cfg.CORSOrigins,
 		Authenticate:   authn.Context,

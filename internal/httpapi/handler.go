@@ -31,10 +31,15 @@ type Limits struct {
 // DefaultLimits are the limits when none are configured.
 var DefaultLimits = Limits{BodyBytes: 1 << 20, Tokens: 10_000, Complexity: 20_000, Depth: 12, Aliases: 30}
 
+// DefaultRateLimit is generous for one person's browser and app, and stops
+// a script that hammers the API from one address.
+var DefaultRateLimit = RateLimit{PerSecond: 50, Burst: 100}
+
 // Options configure the handler.
 type Options struct {
 	Schema     graphql.ExecutableSchema
 	Limits     Limits
+	RateLimit  RateLimit
 	Playground bool
 	// CORSOrigins lists the origins that browsers may call from; "*" for any.
 	CORSOrigins []string
@@ -58,7 +63,9 @@ type Options struct {
 // New returns the HTTP handler of the whole service.
 func New(o Options) http.Handler {
 	mux := http.NewServeMux()
-	gql := withStreamStop(o.Stopping, withBodyLimit(o.Limits.BodyBytes, withAuth(o.Authenticate, graphQLMethods(newGraphQL(o)))))
+	// The rate limit comes before the body is read, so a flood costs little.
+	gql := withStreamStop(o.Stopping, withAuth(o.Authenticate, withRateLimit(o.RateLimit,
+		withBodyLimit(o.Limits.BodyBytes, graphQLMethods(newGraphQL(o))))))
 	mux.Handle("/graphql", gql)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

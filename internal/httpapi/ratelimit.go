@@ -1,0 +1,118 @@
+package httpapi
+
+import (
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/conduit-graphql/conduit/internal/conduit"
+)
+
+// CodeRateLimited is the code of a request refused for coming too often.
+const CodeRateLimited = "RATE_LIMITED"
+
+// RateLimit is how many requests per second, with bursts, one client may
+// send to /graphql. A client is its signed-in user, or else its IP address.
+// Limits are per instance.
+type RateLimit struct {
+	PerSecond float64 // 0 turns limiting off
+	Burst     int
+	// ClientIPHeader names a header set by a trusted proxy in front of the
+	// server (X-Forwarded-For, Fly-Client-IP, …) that holds the client's
+	// address; empty means the connection's own address.
+	ClientIPHeader string
+}
+
+// limiters holds one token bucket per client and forgets idle clients.
+type limiters struct {
+	cfg       RateLimit
+	mu        sync.Mutex
+	byClient  map[string]*clientLimiter
+	lastSweep time.Time
+	now       func() time.Time
+}
+
+type clientLimiter struct {
+	limiter  *rate.Limiter
+	lastSeen time.Time
+}
+
+// idleAfter is how long a client's bucket is kept after its last request;
+// by then it has refilled, so forgetting it changes nothing.
+const idleAfter = 5 * time.Minute
+
+func newLimiters(cfg RateLimit) *limiters {
+	return &limiters{cfg: cfg, byClient: map[string]*clientLimiter{}, now: time.Now}
+}
+
+// reserve takes a token for client, or says how long until one is free.
+func (l *limiters) reserve(client string) (ok bool, retryAfter time.Duration) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.lastSweep) > idleAfter {
+		for k, c := range l.byClient {
+			if now.Sub(c.lastSeen) > idleAfter {
+				delete(l.byClient, k)
+			}
+		}
+		l.lastSweep = now
+	}
+	c := l.byClient[client]
+	if c == nil {
+		c = &clientLimiter{limiter: rate.NewLimiter(rate.Limit(l.cfg.PerSecond), l.cfg.Burst)}
+		l.byClient[client] = c
+	}
+	c.lastSeen = now
+	r := c.limiter.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// withRateLimit answers 429 RATE_LIMITED, with Retry-After, to a client
+// over its limit.
+func withRateLimit(cfg RateLimit, next http.Handler) http.Handler {
+	if cfg.PerSecond <= 0 {
+		return next
+	}
+	l := newLimiters(cfg)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ok, wait := l.reserve(clientKey(r, cfg.ClientIPHeader)); !ok {
+			secs := int(math.Ceil(wait.Seconds()))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			writeJSONError(w, http.StatusTooManyRequests, CodeRateLimited, "Too many requests; try again in "+strconv.Itoa(secs)+" s.")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// clientKey names the client a request comes from: its signed-in user, or
+// its address.
+func clientKey(r *http.Request, ipHeader string) string {
+	if id := conduit.ViewerIDFromContext(r.Context()); id != 0 {
+		return "user:" + strconv.FormatInt(id, 10)
+	}
+	if ipHeader != "" {
+		// The proxy appends the address it saw; that last entry is the one
+		// a client cannot forge.
+		if v := r.Header.Get(ipHeader); v != "" {
+			parts := strings.Split(v, ",")
+			return "ip:" + strings.TrimSpace(parts[len(parts)-1])
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return "ip:" + host
+}
