@@ -34,6 +34,7 @@ type config struct {
 	CORSOrigins     []string
 	Limits          httpapi.Limits
 	RateLimit       httpapi.RateLimit
+	Trusted         httpapi.TrustedDocuments
 	ShutdownTimeout time.Duration
 	LogFormat       string
 }
@@ -107,6 +108,8 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.Int(&c.Limits.Complexity, "max-complexity", "CONDUIT_MAX_COMPLEXITY", d.Complexity, "highest operation complexity (a connection counts first × its fields)")
 	e.Int(&c.Limits.Depth, "max-depth", "CONDUIT_MAX_DEPTH", d.Depth, "deepest selection nesting")
 	e.Int(&c.Limits.Aliases, "max-aliases", "CONDUIT_MAX_ALIASES", d.Aliases, "most aliased fields in one operation")
+	var trusted string
+	e.String(&trusted, "trusted-documents", "CONDUIT_TRUSTED_DOCUMENTS", "", "JSON file of sha256 → document: run only these documents (trusted-documents mode)")
 	var perSecond string
 	e.String(&perSecond, "rate-limit", "CONDUIT_RATE_LIMIT", strconv.FormatFloat(httpapi.DefaultRateLimit.PerSecond, 'f', -1, 64), "requests per second one client (user, or IP address) may send to /graphql; 0 turns limiting off")
 	e.Int(&c.RateLimit.Burst, "rate-burst", "CONDUIT_RATE_BURST", httpapi.DefaultRateLimit.Burst, "requests a client may send at once above its rate")
@@ -117,6 +120,11 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 		var err error
 		if c.RateLimit.PerSecond, err = strconv.ParseFloat(perSecond, 64); err != nil || c.RateLimit.PerSecond < 0 {
 			return fmt.Errorf("--rate-limit: want a number of requests per second, 0 for none, got %q", perSecond)
+		}
+		if trusted != "" {
+			if c.Trusted, err = httpapi.LoadTrustedDocuments(trusted); err != nil {
+				return err
+			}
 		}
 		c.Limits.BodyBytes = int64(body)
 		c.CORSOrigins = strings.Split(*origins, ",")

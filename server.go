@@ -267,6 +267,7 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 		Schema:         schema,
 		Limits:         cfg.Limits,
 		RateLimit:      cfg.RateLimit,
+		Trusted:        cfg.Trusted,
 		Playground:     cfg.Playground,
 		CORSOrigins:    cfg.CORSOrigins,
 		Authenticate:   authn.Context,

@@ -41,6 +41,9 @@ type Options struct {
 	Limits     Limits
 	RateLimit  RateLimit
 	Playground bool
+	// Trusted, when not nil, is the only set of documents the server runs;
+	// automatic persisted queries are off then.
+	Trusted TrustedDocuments
 	// CORSOrigins lists the origins that browsers may call from; "*" for any.
 	CORSOrigins []string
 	// Authenticate puts the viewer named by an Authorization value into ctx.
@@ -88,7 +91,11 @@ func newGraphQL(o Options) *handler.Server {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(o.Limits.Tokens)
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	if o.Trusted != nil {
+		srv.Use(o.Trusted)
+	} else {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	}
 	srv.Use(shapeLimit{Depth: o.Limits.Depth, Aliases: o.Limits.Aliases})
 	srv.Use(extension.FixedComplexityLimit(o.Limits.Complexity))
 	srv.SetErrorPresenter(o.ErrorPresenter)

@@ -50,7 +50,7 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		status := http.StatusOK
-		if media == mediaGraphQLResponse {
+		if media == mediaGraphQLResponse && !isPersistedQueryMiss(errs) {
 			status = http.StatusBadRequest
 		}
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
@@ -69,6 +69,13 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	writeResponse(w, http.StatusOK, responses(ctx))
 }
 
+// isPersistedQueryMiss reports an APQ hash the server does not know yet: a
+// normal step of the protocol (the client then sends the document), not a
+// bad request, so it is answered with 200.
+func isPersistedQueryMiss(errs gqlerror.List) bool {
+	return len(errs) == 1 && errs[0].Extensions["code"] == "PERSISTED_QUERY_NOT_FOUND"
+}
+
 // readParams reads the operation from a POST body or GET URL; msg says
 // what is wrong with a malformed request.
 func readParams(r *http.Request) (params *graphql.RawParams, msg string) {
@@ -83,6 +90,7 @@ func readParams(r *http.Request) (params *graphql.RawParams, msg string) {
 		if v := q.Get("extensions"); v != "" && decodeJSON(strings.NewReader(v), &params.Extensions) != nil {
 			return nil, "The extensions parameter must be a JSON object."
 		}
+		setDocumentID(params, q.Get("documentId"))
 	} else {
 		// Decode into the body's own shape, so a "headers" key in the body
 		// cannot replace the real request headers that RawParams carries.
@@ -91,16 +99,30 @@ func readParams(r *http.Request) (params *graphql.RawParams, msg string) {
 			OperationName string         `json:"operationName"`
 			Variables     map[string]any `json:"variables"`
 			Extensions    map[string]any `json:"extensions"`
+			DocumentID    string         `json:"documentId"`
 		}
 		if err := decodeJSON(r.Body, &body); err != nil {
 			return nil, "The request body must be a JSON object with a string \"query\": " + err.Error() + "."
 		}
 		params.Query, params.OperationName, params.Variables, params.Extensions = body.Query, body.OperationName, body.Variables, body.Extensions
+		setDocumentID(params, body.DocumentID)
 	}
-	if params.Query == "" && params.Extensions["persistedQuery"] == nil {
+	if params.Query == "" && params.Extensions["persistedQuery"] == nil && params.Extensions["documentId"] == nil {
 		return nil, "The request has no query."
 	}
 	return params, ""
+}
+
+// setDocumentID moves a persisted document's id, sent as a top-level
+// parameter by newer clients, to where the trusted-documents check reads it.
+func setDocumentID(p *graphql.RawParams, id string) {
+	if id == "" {
+		return
+	}
+	if p.Extensions == nil {
+		p.Extensions = map[string]any{}
+	}
+	p.Extensions["documentId"] = id
 }
 
 // decodeJSON reads exactly one JSON value; numbers stay exact.
