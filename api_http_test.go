@@ -135,6 +135,18 @@ func TestHTTP(t *testing.T) {
 		require.Equal(t, http.StatusOK, rec.Code)
 		require.JSONEq(t, `{"status":"ok","database":"ok","migrations":"ok"}`, rec.Body.String())
 	})
+	t.Run("Metrics", func(t *testing.T) {
+		api.post(t, "", `{ viewer { username } }`, nil)
+		api.post(t, "", `{ viewer { nope } }`, nil)
+		rec := raw("GET", "/metrics", "", "")
+		require.Equal(t, http.StatusOK, rec.Code)
+		body := rec.Body.String()
+		require.Regexp(t, `conduit_http_requests_total\{code="200",method="POST",path="/graphql"\} [1-9]`, body)
+		require.Regexp(t, `conduit_graphql_operations_total\{type="query"\} [1-9]`, body)
+		require.Regexp(t, `conduit_graphql_errors_total\{code="GRAPHQL_VALIDATION_FAILED"\} [1-9]`, body)
+		require.Regexp(t, `conduit_db_statements_total [1-9]`, body)
+		require.Contains(t, body, "go_goroutines")
+	})
 	t.Run("RequestID", func(t *testing.T) {
 		rec := raw("POST", "/graphql", "application/json", `{"query":"{ viewer { id } }"}`, "X-Request-ID", "abc-123")
 		require.Equal(t, "abc-123", rec.Header().Get("X-Request-ID"))

@@ -26,6 +26,7 @@ import (
 	"github.com/conduit-graphql/conduit/internal/conduit"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/loaders"
+	"github.com/conduit-graphql/conduit/internal/metrics"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/resolvers"
@@ -263,6 +264,9 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 	factory := loaders.NewFactory(loaders.Services{Users: users, Articles: articles})
 	res := &resolvers.Resolver{Users: users, Articles: articles, Comments: comments, Events: d.events, Tokens: tokens, Logger: log}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
+	m := metrics.New()
+	m.CounterFunc("conduit_db_statements_total", "SQL statements sent to the database, BEGIN/COMMIT/ROLLBACK included.",
+		func() float64 { return float64(db.Statements()) })
 	return httpapi.New(httpapi.Options{
 		Schema:         schema,
 		Limits:         cfg.Limits,
@@ -277,6 +281,7 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 		ErrorPresenter: resolvers.ErrorPresenter(log),
 		Recover:        resolvers.RecoverFunc(log),
 		Ready:          readiness(db, c),
+		Metrics:        m,
 		Logger:         log,
 	})
 }

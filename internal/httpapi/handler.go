@@ -17,6 +17,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/conduit-graphql/conduit/internal/metrics"
 )
 
 // Limits on what one request may ask for.
@@ -58,6 +60,9 @@ type Options struct {
 	Stopping       <-chan struct{}
 	ErrorPresenter graphql.ErrorPresenterFunc
 	Recover        graphql.RecoverFunc
+	// Metrics, when not nil, records requests and GraphQL operations and is
+	// served at /metrics.
+	Metrics *metrics.Metrics
 	// Ready reports each dependency's state for /readyz; an error means not ready.
 	Ready  func(ctx context.Context) (map[string]string, error)
 	Logger *slog.Logger
@@ -74,12 +79,20 @@ func New(o Options) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("GET /readyz", readiness(o.Ready))
+	if o.Metrics != nil {
+		mux.Handle("GET /metrics", o.Metrics.Handler())
+	}
 	if o.Playground {
 		// "/" and not "GET /": the latter conflicts with "/graphql"; the
 		// playground answers 405 to other methods itself.
 		mux.Handle("/", Playground())
 	}
-	return withRequestID(withAccessLog(o.Logger, withRecover(o.Logger, withCORS(o.CORSOrigins, mux))))
+	h := withRecover(o.Logger, withCORS(o.CORSOrigins, mux))
+	if o.Metrics != nil {
+		// Outside recover, so a recovered panic counts as the 500 the client gets.
+		h = o.Metrics.Middleware(h)
+	}
+	return withRequestID(withAccessLog(o.Logger, h))
 }
 
 // newGraphQL builds gqlgen's server with Conduit's transports and limits.
@@ -98,6 +111,9 @@ func newGraphQL(o Options) *handler.Server {
 	}
 	srv.Use(shapeLimit{Depth: o.Limits.Depth, Aliases: o.Limits.Aliases})
 	srv.Use(extension.FixedComplexityLimit(o.Limits.Complexity))
+	if o.Metrics != nil {
+		srv.Use(o.Metrics.GraphQL())
+	}
 	srv.SetErrorPresenter(o.ErrorPresenter)
 	srv.SetRecoverFunc(o.Recover)
 	// Loaders are made per response, not per HTTP request: a websocket
