@@ -65,6 +65,7 @@ Commands:
   migrate [up|down|status]    apply, roll back or list database migrations
   seed                        add a deterministic, realistic data set
   schema                      print the GraphQL schema (SDL)
+  backup FILE                 write a consistent copy of the database to FILE
   version                     print the version
   help                        print this text
 
@@ -89,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrateCmd(ctx, args, getenv, stdout, stderr)
 	case "seed":
 		return seedCmd(ctx, args, getenv, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args, getenv, stdout, stderr)
 	case "schema":
 		return simpleCmd("schema", "Prints the GraphQL schema (SDL) that the server serves.", args, stdout, stderr, func() { fmt.Fprint(stdout, schemaSDL) })
 	case "version":
