@@ -229,3 +229,27 @@ func httptestGet(api *testAPI, path string) *httptest.ResponseRecorder {
 	api.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 	return rec
 }
+
+// TestInternalError checks what a client sees when the database fails: a
+// generic message naming the request id, never the driver's words.
+func TestInternalError(t *testing.T) {
+	api := newTestAPI(t, testenv.SQLite(t))
+	user := api.mustSignUp(t, "unlucky")
+	require.NoError(t, api.db.Close())
+
+	req := newGraphQLRequest(t, `{ user(username: "unlucky") { username } }`)
+	req.Header.Set("X-Request-ID", "req-42")
+	resp := api.send(t, req)
+	require.Equal(t, http.StatusOK, resp.Status)
+	require.Equal(t, "INTERNAL_SERVER_ERROR", resp.code())
+	require.Equal(t, "req-42", resp.Errors[0].Extensions.RequestID)
+	require.Contains(t, resp.Errors[0].Message, "req-42")
+	require.NotContains(t, strings.ToLower(resp.Errors[0].Message), "sql")
+
+	rec := httptest.NewRecorder()
+	req = newGraphQLRequest(t, `{ viewer { username } }`)
+	req.Header.Set("Authorization", "Bearer "+user.Token)
+	api.handler.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code, "a token that cannot be checked is not taken as anonymous")
+	require.Equal(t, http.StatusServiceUnavailable, httptestGet(api, "/readyz").Code)
+}
