@@ -13,30 +13,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/conduit-graphql/conduit/internal/testenv"
 	"github.com/stretchr/testify/require"
 )
-
-// lockedBuffer is an io.Writer that a test may read while run() writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 var listenRE = regexp.MustCompile(`listening on (http://[^ ]+) `)
 
@@ -88,7 +70,7 @@ func TestRunServesAndStopsGracefully(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr testenv.Buffer
 	env := map[string]string{"CONDUIT_DATABASE_URL": filepath.Join(dir, "conduit.db")}
 	exited := make(chan error, 1)
 	go func() {
@@ -209,7 +191,7 @@ func TestStaticBinary(t *testing.T) {
 	require.NoError(t, f.Close())
 
 	work := t.TempDir()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr testenv.Buffer
 	cmd := exec.Command(bin, "--addr", "127.0.0.1:0")
 	cmd.Dir, cmd.Stdout, cmd.Stderr = work, &stdout, &stderr
 	cmd.Env = []string{"HOME=" + work}

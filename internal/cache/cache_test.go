@@ -28,7 +28,7 @@ func TestCache_State(t *testing.T) {
 func TestCache_RedisKilled(t *testing.T) {
 	ctx := context.Background()
 	rs := testenv.StartRedis(t)
-	log := new(logBuffer)
+	log := new(testenv.Buffer)
 	c := MustOpenCache(t, rs.URL, slog.New(slog.NewTextHandler(log, nil)))
 	inner := store.NewUserService(MustOpenDB(t), testHasher)
 	s := cache.NewUserService(inner, c)

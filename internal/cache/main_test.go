@@ -1,12 +1,9 @@
 package cache_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -67,25 +64,7 @@ func counted() (context.Context, *atomic.Int64) {
 	return store.WithStatementCounter(context.Background())
 }
 
-// logBuffer is a slog destination that tests can read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
 // Count returns how many lines contain s.
-func (b *logBuffer) Count(s string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Count(b.buf.String(), s)
-}
-
 func ptr[T any](v T) *T { return &v }
 
 func itoa(id int64) string { return fmt.Sprint(id) }

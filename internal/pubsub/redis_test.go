@@ -1,10 +1,8 @@
 package pubsub_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -174,7 +172,7 @@ func TestRedis_RedisRestarts(t *testing.T) {
 	ctx := t.Context()
 	rs := testenv.StartRedis(t)
 	admin := newAdmin(t, rs.URL)
-	log := new(logBuffer)
+	log := new(testenv.Buffer)
 	r := newRedis(t, rs.URL, pubsub.Options{Logger: slog.New(slog.NewTextHandler(log, nil))})
 	before := subscribe(t, ctx, r, "t")
 	requireNumSub(t, admin, "conduit:v1:events:t", 1)
@@ -294,25 +292,7 @@ func TestRedis_StartsWithoutRedis(t *testing.T) {
 	requirePublished(t, r, "t", ch)
 }
 
-// logBuffer is a slog destination that tests can read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
 // Count returns how many times s occurs in the log.
-func (b *logBuffer) Count(s string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Count(b.buf.String(), s)
-}
-
 // TestRedis_PublishAfterClientLeft publishes with the context of a request
 // whose client has gone: the write committed, so the event still goes out.
 func TestRedis_PublishAfterClientLeft(t *testing.T) {
