@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -51,6 +52,12 @@ func measure(set ast.SelectionSet, frags ast.FragmentDefinitionList, level int, 
 		var d, a int
 		switch s := sel.(type) {
 		case *ast.Field:
+			if strings.HasPrefix(s.Name, "__") {
+				// Introspection (__schema, __type) is as deep as the type
+				// system, not the data, and tools such as GraphiQL send it on
+				// load; it touches no database, so it is left out.
+				continue
+			}
 			if s.Alias != "" && s.Alias != s.Name {
 				aliases++
 			}
