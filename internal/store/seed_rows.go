@@ -146,20 +146,28 @@ func (s *seeder) planFollows() {
 
 func (s *seeder) insertFollows(ctx context.Context) error {
 	r := s.stream(streamFollowTimes)
-	total := len(s.follows)
-	s.opts.Progress("follows", 0, total)
-	rows := make([]followRow, 0, seedBatch)
+	return insertPairs(ctx, s, "follows", s.follows, &s.stats.Follows, func(p seedPair) followRow {
+		t := s.between(r, later(s.userTimes[p.a], s.userTimes[p.b]))
+		return followRow{FollowerID: s.userID(p.a), FolloweeID: s.userID(p.b), CreatedAt: newTime(t)}
+	})
+}
+
+// insertPairs writes one row per planned pair in batches, counting them in
+// done and reporting progress as stage.
+func insertPairs[R any](ctx context.Context, s *seeder, stage string, pairs []seedPair, done *int, row func(seedPair) R) error {
+	total := len(pairs)
+	s.opts.Progress(stage, 0, total)
+	rows := make([]R, 0, seedBatch)
 	for lo := 0; lo < total; lo += seedBatch {
 		rows = rows[:0]
-		for _, p := range s.follows[lo:min(lo+seedBatch, total)] {
-			t := s.between(r, later(s.userTimes[p.a], s.userTimes[p.b]))
-			rows = append(rows, followRow{FollowerID: s.userID(p.a), FolloweeID: s.userID(p.b), CreatedAt: newTime(t)})
+		for _, p := range pairs[lo:min(lo+seedBatch, total)] {
+			rows = append(rows, row(p))
 		}
 		if err := insertBatch(ctx, s.tx, rows); err != nil {
 			return err
 		}
-		s.stats.Follows += len(rows)
-		s.opts.Progress("follows", s.stats.Follows, total)
+		*done += len(rows)
+		s.opts.Progress(stage, *done, total)
 	}
 	return nil
 }
@@ -330,22 +338,10 @@ func (s *seeder) appendTags(links []articleTagRow, r *rand.Rand, tag func() int,
 
 func (s *seeder) insertFavorites(ctx context.Context) error {
 	r := s.stream(streamFavoriteTimes)
-	total := len(s.favorites)
-	s.opts.Progress("favorites", 0, total)
-	rows := make([]favoriteRow, 0, seedBatch)
-	for lo := 0; lo < total; lo += seedBatch {
-		rows = rows[:0]
-		for _, p := range s.favorites[lo:min(lo+seedBatch, total)] {
-			t := s.between(r, later(s.userTimes[p.a], s.articleTimes[p.b]))
-			rows = append(rows, favoriteRow{UserID: s.userID(p.a), ArticleID: s.articleID(p.b), CreatedAt: newTime(t)})
-		}
-		if err := insertBatch(ctx, s.tx, rows); err != nil {
-			return err
-		}
-		s.stats.Favorites += len(rows)
-		s.opts.Progress("favorites", s.stats.Favorites, total)
-	}
-	return nil
+	return insertPairs(ctx, s, "favorites", s.favorites, &s.stats.Favorites, func(p seedPair) favoriteRow {
+		t := s.between(r, later(s.userTimes[p.a], s.articleTimes[p.b]))
+		return favoriteRow{UserID: s.userID(p.a), ArticleID: s.articleID(p.b), CreatedAt: newTime(t)}
+	})
 }
 
 // insertComments writes each article's planned number of comments, by
