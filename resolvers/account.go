@@ -64,7 +64,5 @@ func (r *mutationResolver) authPayload(ctx context.Context, u *conduit.User) (*m
 
 // primeUser makes the operation's later fields see u as it is now.
 func primeUser(ctx context.Context, u *conduit.User) {
-	l := loaders.For(ctx).UserByID
-	l.Clear(u.ID)
-	l.Prime(u.ID, u)
+	loaders.For(ctx).PrimeUser(u)
 }

@@ -65,7 +65,7 @@ func (r *articleResolver) Comments(ctx context.Context, obj *conduit.Article, fi
 	if err != nil {
 		return nil, err
 	}
-	prefetchComments(ctx, p.Items)
+	r.prefetchComments(ctx, p.Items)
 	total := obj.CommentsCount
 	return models.NewConnection(p, func(context.Context) (int, error) { return total, nil }), nil
 }

@@ -2,9 +2,12 @@ package resolvers
 
 import (
 	"context"
+	"slices"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vikstrous/dataloadgen"
 
 	"github.com/conduit-graphql/conduit/internal/conduit"
 	"github.com/conduit-graphql/conduit/internal/loaders"
@@ -12,9 +15,12 @@ import (
 
 // A connection's items are marshalled one edge at a time, so the fields
 // below edges.node would be batched only by the loaders' short wait, which
-// a busy machine can split. Connection resolvers therefore look ahead at
-// what the operation selects below their items and load it for the whole
-// page at once; the field resolvers then find it in the loaders.
+// a busy machine can split and which every request would pay. Connection
+// resolvers therefore look ahead at what the operation selects below their
+// items, read it for the whole page at once straight from the services (in
+// parallel, no wait), and prime the loaders, where the field resolvers then
+// find it. A read that fails primes nothing: the field resolvers load again
+// through the loaders and report the error where it belongs.
 
 // itemFields returns, for the current connection field, what is selected on
 // its items (through edges.node and nodes): field name → sub-selections.
@@ -55,71 +61,95 @@ func selects(ctx context.Context, sets []ast.SelectionSet, typeName, field strin
 	return false
 }
 
-// waitAll starts nothing; it waits for thunks that were started together,
-// so their loaders batch them side by side. Errors are left for the field
-// resolvers, which get the same cached result.
-func waitAll(thunks ...func()) {
-	for _, th := range thunks {
-		th()
+// parallel runs fns at once and waits for all of them.
+func parallel(fns ...func()) {
+	var wg sync.WaitGroup
+	for _, fn := range fns {
+		wg.Go(fn)
+	}
+	wg.Wait()
+}
+
+// primeBools reads flags for ids and primes a loader with them.
+func primeBools(ctx context.Context, l *dataloadgen.Loader[int64, bool], read func(context.Context, int64, []int64) ([]bool, error), viewerID int64, ids []int64) func() {
+	return func() {
+		if viewerID == 0 {
+			// Anonymous: false for all, no query, and no wait in the loader.
+			for _, id := range ids {
+				l.Prime(id, false)
+			}
+			return
+		}
+		if vals, err := read(ctx, viewerID, ids); err == nil {
+			for i, id := range ids {
+				l.Prime(id, vals[i])
+			}
+		}
 	}
 }
 
-func ignoreResult[V any](th func() (V, error)) func() { return func() { _, _ = th() } }
+// primeUsersByID reads the users the operation does not have yet and
+// primes the loader with them.
+func (r *Resolver) primeUsersByID(ctx context.Context, ids []int64) func() {
+	return func() {
+		ids := loaders.For(ctx).UnknownUsers(ids)
+		if len(ids) == 0 {
+			return
+		}
+		if users, err := r.Users.UsersByIDs(ctx, ids); err == nil {
+			primeUsers(ctx, slices.DeleteFunc(users, func(u *conduit.User) bool { return u == nil }))
+		}
+	}
+}
 
-// prefetchArticles loads, for a page of articles, the batched fields the
-// operation selects below them.
-func prefetchArticles(ctx context.Context, articles []*conduit.Article) {
+// authorFetches reads the authors with ids, and whether the viewer follows
+// them when that is selected too.
+func (r *Resolver) authorFetches(ctx context.Context, sets []ast.SelectionSet, ids []int64) []func() {
+	fetches := []func(){r.primeUsersByID(ctx, ids)}
+	if selects(ctx, sets, "User", "viewerIsFollowing") {
+		fetches = append(fetches, primeBools(ctx, loaders.For(ctx).ViewerIsFollowing, r.Users.FollowingAmong, conduit.ViewerIDFromContext(ctx), ids))
+	}
+	return fetches
+}
+
+// prefetchArticles reads, for a page of articles, the fields the operation
+// selects below them. Pages carry their tags already.
+func (r *Resolver) prefetchArticles(ctx context.Context, articles []*conduit.Article) {
 	if len(articles) == 0 {
 		return
 	}
 	fields := itemFields(ctx, "Article")
-	l := loaders.For(ctx)
 	ids, authorIDs := make([]int64, len(articles)), make([]int64, len(articles))
-	var untagged []int64
 	for i, a := range articles {
 		ids[i], authorIDs[i] = a.ID, a.AuthorID
-		if a.Tags == nil {
-			untagged = append(untagged, a.ID)
-		}
 	}
-	var thunks []func()
-	if _, ok := fields["tags"]; ok && len(untagged) > 0 {
-		thunks = append(thunks, ignoreResult(l.ArticleTags.LoadAllThunk(ctx, untagged)))
-	}
+	var fetches []func()
 	if _, ok := fields["viewerHasFavorited"]; ok {
-		thunks = append(thunks, ignoreResult(l.ViewerHasFavorited.LoadAllThunk(ctx, ids)))
+		fetches = append(fetches, primeBools(ctx, loaders.For(ctx).ViewerHasFavorited, r.Articles.FavoritedAmong, conduit.ViewerIDFromContext(ctx), ids))
 	}
 	if sets, ok := fields["author"]; ok {
-		thunks = append(thunks, ignoreResult(l.UserByID.LoadAllThunk(ctx, authorIDs)))
-		if selects(ctx, sets, "User", "viewerIsFollowing") {
-			thunks = append(thunks, ignoreResult(l.ViewerIsFollowing.LoadAllThunk(ctx, authorIDs)))
-		}
+		fetches = append(fetches, r.authorFetches(ctx, sets, authorIDs)...)
 	}
-	waitAll(thunks...)
+	parallel(fetches...)
 }
 
-// prefetchComments loads the authors of a page of comments when selected.
-func prefetchComments(ctx context.Context, comments []*conduit.Comment) {
+// prefetchComments reads the authors of a page of comments when selected.
+func (r *Resolver) prefetchComments(ctx context.Context, comments []*conduit.Comment) {
 	sets, ok := itemFields(ctx, "Comment")["author"]
 	if !ok || len(comments) == 0 {
 		return
 	}
-	l := loaders.For(ctx)
 	ids := make([]int64, len(comments))
 	for i, c := range comments {
 		ids[i] = c.AuthorID
 	}
-	thunks := []func(){ignoreResult(l.UserByID.LoadAllThunk(ctx, ids))}
-	if selects(ctx, sets, "User", "viewerIsFollowing") {
-		thunks = append(thunks, ignoreResult(l.ViewerIsFollowing.LoadAllThunk(ctx, ids)))
-	}
-	waitAll(thunks...)
+	parallel(r.authorFetches(ctx, sets, ids)...)
 }
 
-// prefetchUsers loads viewerIsFollowing for a page of users when selected.
-func prefetchUsers(ctx context.Context, users []*conduit.User) {
+// prefetchUsers reads viewerIsFollowing for a page of users when selected.
+func (r *Resolver) prefetchUsers(ctx context.Context, users []*conduit.User) {
 	if _, ok := itemFields(ctx, "User")["viewerIsFollowing"]; !ok || len(users) == 0 {
 		return
 	}
-	waitAll(ignoreResult(loaders.For(ctx).ViewerIsFollowing.LoadAllThunk(ctx, userIDs(users))))
+	primeBools(ctx, loaders.For(ctx).ViewerIsFollowing, r.Users.FollowingAmong, conduit.ViewerIDFromContext(ctx), userIDs(users))()
 }

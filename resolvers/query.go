@@ -21,7 +21,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*conduit.User, error) {
 func (r *queryResolver) User(ctx context.Context, username string) (*conduit.User, error) {
 	u, err := notFoundIsNil(r.Users.UserByUsername(ctx, username))
 	if u != nil {
-		loaders.For(ctx).UserByID.Prime(u.ID, u)
+		loaders.For(ctx).PrimeUser(u)
 	}
 	return u, err
 }
@@ -114,6 +114,6 @@ func (r *Resolver) articleConnection(ctx context.Context, f conduit.ArticleFilte
 	for _, a := range p.Items {
 		l.ArticleByID.Prime(a.ID, a)
 	}
-	prefetchArticles(ctx, p.Items)
+	r.prefetchArticles(ctx, p.Items)
 	return models.NewConnection(p, func(ctx context.Context) (int, error) { return r.Articles.CountArticles(ctx, f) }), nil
 }

@@ -38,17 +38,17 @@ func (r *userResolver) FavoriteArticles(ctx context.Context, obj *conduit.User, 
 
 // Followers pages through the users who follow obj.
 func (r *userResolver) Followers(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.UserConnection, error) {
-	return userConnection(ctx, r.Users.Followers, obj.ID, obj.FollowersCount, first, after)
+	return r.userConnection(ctx, r.Users.Followers, obj.ID, obj.FollowersCount, first, after)
 }
 
 // Following pages through the users whom obj follows.
 func (r *userResolver) Following(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.UserConnection, error) {
-	return userConnection(ctx, r.Users.Following, obj.ID, obj.FollowingCount, first, after)
+	return r.userConnection(ctx, r.Users.Following, obj.ID, obj.FollowingCount, first, after)
 }
 
 type userPager func(ctx context.Context, userID int64, args conduit.PageArgs) (*conduit.Page[*conduit.User], error)
 
-func userConnection(ctx context.Context, page userPager, userID int64, total int, first *int, after *string) (*models.UserConnection, error) {
+func (r *Resolver) userConnection(ctx context.Context, page userPager, userID int64, total int, first *int, after *string) (*models.UserConnection, error) {
 	args, err := models.PageArgs(first, after, nil, nil)
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func userConnection(ctx context.Context, page userPager, userID int64, total int
 		return nil, err
 	}
 	primeUsers(ctx, p.Items)
-	prefetchUsers(ctx, p.Items)
+	r.prefetchUsers(ctx, p.Items)
 	return models.NewConnection(p, func(context.Context) (int, error) { return total, nil }), nil
 }
 
@@ -66,7 +66,7 @@ func userConnection(ctx context.Context, page userPager, userID int64, total int
 func primeUsers(ctx context.Context, users []*conduit.User) {
 	l := loaders.For(ctx)
 	for _, u := range users {
-		l.UserByID.Prime(u.ID, u)
+		l.PrimeUser(u)
 	}
 }
 

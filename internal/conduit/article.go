@@ -164,7 +164,8 @@ type ArticleService interface {
 	// ArticlesByIDs returns articles (tags not loaded) in the order of ids,
 	// nil where there is none.
 	ArticlesByIDs(ctx context.Context, ids []int64) ([]*Article, error)
-	// Articles pages through the articles that match f, newest first.
+	// Articles pages through the articles that match f, newest first, each
+	// with its tags.
 	Articles(ctx context.Context, f ArticleFilter, args PageArgs) (*Page[*Article], error)
 	// CountArticles counts the articles that match f.
 	CountArticles(ctx context.Context, f ArticleFilter) (int, error)

@@ -5,6 +5,7 @@ package loaders
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +45,36 @@ type Loaders struct {
 	ViewerHasFavorited *dataloadgen.Loader[int64, bool]
 
 	signedIn atomic.Int64
+
+	mu    sync.Mutex
+	users map[int64]bool // ids primed into UserByID
+}
+
+// PrimeUser gives UserByID a user the operation already has.
+func (l *Loaders) PrimeUser(u *conduit.User) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.users == nil {
+		l.users = map[int64]bool{}
+	}
+	l.UserByID.Clear(u.ID)
+	l.UserByID.Prime(u.ID, u)
+	l.users[u.ID] = true
+}
+
+// UnknownUsers returns the ids, without repeats, of users not primed yet.
+func (l *Loaders) UnknownUsers(ids []int64) []int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	seen := map[int64]bool{}
+	var out []int64
+	for _, id := range ids {
+		if !l.users[id] && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // SignIn records that userID signed in during this operation (signUp,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -47,6 +48,35 @@ type articleRow struct {
 	CommentsCount  int
 	CreatedAt      dbTime
 	UpdatedAt      dbTime
+}
+
+// taggedArticleRow is an article with its tags as a JSON array, read in the
+// same query (withTagList) so that a page of articles costs one statement.
+type taggedArticleRow struct {
+	articleRow `bun:",extend"`
+
+	TagList string `bun:"tag_list,scanonly"`
+}
+
+// withTagList selects the articles of q, a select from articles AS a, with
+// their tags in the author's order as a JSON array: a correlated subquery
+// that reads the article_tags primary key.
+func (db *DB) withTagList(q *bun.SelectQuery) *bun.SelectQuery {
+	agg := "json_group_array(t.name ORDER BY at.position)"
+	if db.dialect == DialectPostgres {
+		agg = "coalesce(json_agg(t.name ORDER BY at.position), '[]'::json)"
+	}
+	return q.ColumnExpr("a.*").ColumnExpr("(SELECT " + agg +
+		" FROM article_tags AS at JOIN tags AS t ON t.id = at.tag_id WHERE at.article_id = a.id) AS tag_list")
+}
+
+// article returns the row as the domain sees it, with its tags.
+func (r *taggedArticleRow) article() (*conduit.Article, error) {
+	tags := []string{}
+	if err := json.Unmarshal([]byte(r.TagList), &tags); err != nil {
+		return nil, fmt.Errorf("tags of article %d: %w", r.ID, err)
+	}
+	return r.articleRow.article(tags), nil
 }
 
 // article returns the row as the domain sees it, with tags (nil when not
@@ -284,18 +314,14 @@ func (s *ArticleService) ArticleBySlug(ctx context.Context, slug string) (*condu
 	return a, nil
 }
 
-// articleWhere returns the article that cond matches, with its tags: two
-// queries.
+// articleWhere returns the article that cond matches, with its tags: one
+// query.
 func (s *ArticleService) articleWhere(ctx context.Context, cond string, arg any) (*conduit.Article, error) {
-	row := new(articleRow)
-	if err := s.db.reader.NewSelect().Model(row).Where(cond, arg).Scan(ctx); err != nil {
+	row := new(taggedArticleRow)
+	if err := s.db.withTagList(s.db.reader.NewSelect().Model(row)).Where("a."+cond, arg).Scan(ctx); err != nil {
 		return nil, dbError(err, "Article")
 	}
-	tags, err := tagsOf(ctx, s.db.reader, row.ID)
-	if err != nil {
-		return nil, err
-	}
-	return row.article(tags), nil
+	return row.article()
 }
 
 // ArticlesByIDs returns the articles with these ids, in the order of ids,
@@ -323,15 +349,19 @@ func (s *ArticleService) ArticlesByIDs(ctx context.Context, ids []int64) ([]*con
 // Articles pages through the articles that match f, newest first, by
 // (created_at, id). One query per page.
 func (s *ArticleService) Articles(ctx context.Context, f conduit.ArticleFilter, args conduit.PageArgs) (*conduit.Page[*conduit.Article], error) {
-	var rows []articleRow
-	q, keys := s.filter(s.db.reader.NewSelect().Model(&rows), f)
+	var rows []taggedArticleRow
+	q, keys := s.filter(s.db.withTagList(s.db.reader.NewSelect().Model(&rows)), f)
 	if err := keys.apply(q, args).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("articles: %w", err)
 	}
 	items := make([]*conduit.Article, len(rows))
 	cursors := make([]conduit.Cursor, len(rows))
 	for i := range rows {
-		items[i] = rows[i].article(nil)
+		a, err := rows[i].article()
+		if err != nil {
+			return nil, fmt.Errorf("articles: %w", err)
+		}
+		items[i] = a
 		cursors[i] = conduit.Cursor{Time: rows[i].CreatedAt.Time, ID: rows[i].ID}
 	}
 	return newPage(items, cursors, args), nil
