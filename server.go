@@ -202,12 +202,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	handler := newHandler(cfg, d, log)
 
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, inherited, err := listen(cfg.Addr, getenv)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return err
+	}
+	if inherited {
+		log.Info("serving on the socket passed by the service manager", "addr", ln.Addr().String())
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	srv.RegisterOnShutdown(func() { close(d.stopping) })
+	conns := &connTracker{}
+	srv.ConnState = conns.observe
 	fmt.Fprintf(stdout, "Conduit %s listening on http://%s (GraphQL at /graphql%s), database %s\n",
 		buildVersion(), displayAddr(ln.Addr()), playgroundNote(cfg.Playground), db.Dialect())
 	errc := make(chan error, 1)
@@ -220,7 +225,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	if err := drain(sctx, srv, ln, errc, conns); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
