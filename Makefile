@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PLAYGROUND_DIST := internal/httpapi/playground/dist/index.html
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: run build playground generate check-generated test test-go conformance deps vet bench clean
+.PHONY: run build playground generate check-generated test test-go conformance deps vet bench load clean
 
 ## run: build the playground and the binary, then serve on :8080 with ./conduit.db
 run: build
@@ -54,6 +54,10 @@ test-go:
 ## bench: request benchmarks through the real handler on a seeded SQLite database
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 .
+
+## load: seed a database, start the binary on loopback and send it traffic (LOAD_DURATION, LOAD_CLIENTS)
+load: build
+	bench/load.sh ./conduit
 
 ## conformance: the graphql-http audit against a freshly started binary
 conformance: build
