@@ -170,34 +170,102 @@ func (c *Cache) keys(kind string, ids []int64) []string {
 	return keys
 }
 
-// mget reads keys in one round trip; ok is false when Redis is skipped or
-// failed, and the caller goes to the database.
-func (c *Cache) mget(ctx context.Context, keys []string) (vals []any, ok bool) {
+// genSuffix names the generation key of an entry: <key>:gen, under the
+// prefix like the entry itself, so that Flush drops it too, and never equal
+// to an entry's key, since ids are numbers.
+const genSuffix = ":gen"
+
+// genTTL is how long a generation outlives the last invalidation of its
+// entry. A fill compares the generation that its read saw before loading
+// with the one in Redis now; an expired generation reads as "" again, so it
+// must outlive any read (MGET, load, fill), or a read that saw "" before a
+// write could see "" again after it and fill what it loaded before the
+// write. Reads take milliseconds to seconds; an hour is far beyond them, and
+// one small key per entry written in the last hour costs little.
+const genTTL = time.Hour
+
+func genKey(key string) string { return key + genSuffix }
+
+// mget reads keys, and the generation of each, in one MGET: vals[i] is the
+// value of keys[i] (nil: a miss) and gens[i] its generation ("" when it has
+// none). A read hands gens to fillMany, so that what it loads is written
+// back only if no invalidation came in between. ok is false when Redis is
+// skipped or failed, and the caller goes to the database and fills nothing:
+// without generations, a fill cannot tell whether it is stale.
+func (c *Cache) mget(ctx context.Context, keys []string) (vals []any, gens []string, ok bool) {
 	if !c.health.usable() {
-		return nil, false
+		return nil, nil, false
 	}
 	octx, cancel := context.WithTimeout(ctx, c.opTimeout)
 	defer cancel()
-	vals, err := c.rdb.MGet(octx, keys...).Result()
+	all := make([]string, len(keys), 2*len(keys))
+	copy(all, keys)
+	for _, k := range keys {
+		all = append(all, genKey(k))
+	}
+	raw, err := c.rdb.MGet(octx, all...).Result()
 	if err != nil {
 		c.failed(ctx, "mget", err)
-		return nil, false
+		return nil, nil, false
 	}
 	c.health.ok()
-	return vals, true
+	gens = make([]string, len(keys))
+	for i, g := range raw[len(keys):] {
+		gens[i], _ = g.(string)
+	}
+	return raw[:len(keys)], gens, true
 }
 
-// setMany writes each key with its value and the TTL, pipelined in one
-// round trip. A failure only costs the next read a trip to the database.
-func (c *Cache) setMany(ctx context.Context, keys []string, vals [][]byte) {
-	if len(keys) == 0 || !c.health.usable() {
+// fill is one entry for fillMany: the value that a read loaded for key, and
+// the generation of key that the read saw before it loaded.
+type fill struct {
+	key, gen string
+	val      []byte
+}
+
+// fillScript sets KEYS[1] to ARGV[1] for ARGV[3] milliseconds, unless the
+// generation KEYS[2] has moved from ARGV[2]: an invalidation came after the
+// read's MGET, so what the read loaded may predate the write, and the entry
+// stays empty for the next read to load. It runs in Redis, so that no
+// invalidation can come between the check and the SET. A missing
+// generation (GET gives false) reads as "", as mget reports it.
+var fillScript = redis.NewScript(`
+if (redis.call('GET', KEYS[2]) or '') == ARGV[2] then
+	redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+	return 1
+end
+return 0
+`)
+
+// fillMany writes what a read loaded, each entry with the TTL and only if
+// its generation is still the one that the read saw (fillScript), in one
+// pipelined round trip. A failure only costs the next read a trip to the
+// database.
+//
+// Without the check, a read that loaded a row just before a write
+// committed could SET it just after the write's invalidation, and the old
+// row would be served for a whole TTL. A tombstone with SET NX would close
+// that too, but would leave every written entry uncached for as long as
+// the tombstone lives; the generation costs a fill nothing unless an
+// invalidation really came in between.
+//
+// The pipeline sends EVAL with the script's source, not EVALSHA: EVALSHA
+// needs the script loaded on the server, which a restart, a failover or
+// SCRIPT FLUSH undoes, and in a pipeline a NOSCRIPT cannot fall back to
+// EVAL as Script.Run does (the reply comes after the whole pipeline) — it
+// would cost a second round trip and code to retry. The source is about
+// 150 bytes, small next to the values, and Redis compiles it once and
+// keeps it by its SHA1.
+func (c *Cache) fillMany(ctx context.Context, fills []fill) {
+	if len(fills) == 0 || !c.health.usable() {
 		return
 	}
+	ttl := max(c.ttl.Milliseconds(), 1)
 	octx, cancel := context.WithTimeout(ctx, c.opTimeout)
 	defer cancel()
 	_, err := c.rdb.Pipelined(octx, func(p redis.Pipeliner) error {
-		for i, k := range keys {
-			p.Set(octx, k, vals[i], c.ttl)
+		for _, f := range fills {
+			fillScript.Eval(octx, p, []string{f.key, genKey(f.key)}, f.val, f.gen, ttl)
 		}
 		return nil
 	})
@@ -206,10 +274,17 @@ func (c *Cache) setMany(ctx context.Context, keys []string, vals [][]byte) {
 	}
 }
 
-// del deletes keys in one round trip, after a write has committed. It tries
-// even while reads skip Redis, since Redis may be back and a skipped delete
-// leaves a stale entry for a whole TTL; and it outlives the caller's
-// context, since the write is done even if the client has gone.
+// del invalidates keys, after a write has committed, in one pipelined round
+// trip: for each key it raises the generation (INCR <key>:gen, which
+// fillMany checks, with an expiry of genTTL so that generations do not pile
+// up) and then deletes the entry. The order matters, since a pipeline is
+// not atomic: a fill that runs before the INCR passed its check and is
+// deleted by the DEL; one that runs after it fails its check. Deleting
+// first would let a fill run between the DEL and the INCR and stay.
+//
+// It tries even while reads skip Redis, since Redis may be back and a
+// skipped delete leaves a stale entry for a whole TTL; and it outlives the
+// caller's context, since the write is done even if the client has gone.
 func (c *Cache) del(ctx context.Context, keys ...string) {
 	if len(keys) == 0 {
 		return
@@ -217,7 +292,16 @@ func (c *Cache) del(ctx context.Context, keys ...string) {
 	ctx = context.WithoutCancel(ctx)
 	octx, cancel := context.WithTimeout(ctx, c.opTimeout)
 	defer cancel()
-	if err := c.rdb.Del(octx, keys...).Err(); err != nil {
+	_, err := c.rdb.Pipelined(octx, func(p redis.Pipeliner) error {
+		for _, k := range keys {
+			g := genKey(k)
+			p.Incr(octx, g)
+			p.Expire(octx, g, genTTL)
+			p.Del(octx, k)
+		}
+		return nil
+	})
+	if err != nil {
 		c.failed(ctx, "invalidate", err)
 		return
 	}
@@ -244,7 +328,9 @@ func mayHaveWritten(err error) bool {
 
 // readThrough returns the values of ids in the order of ids: what Redis has
 // in one MGET, the rest from load in one call, which is then written back in
-// one pipelined round trip. Only values for which keep is true are written:
+// one pipelined round trip, each value only if no invalidation of its key
+// came after the MGET (see fillMany). Only values for which keep is true are
+// written:
 // a missing row (nil) is not cached, since ids are primary keys that a
 // create may fill later, and a miss costs one indexed lookup.
 func readThrough[V any](ctx context.Context, c *Cache, kind string, ids []int64,
@@ -253,7 +339,7 @@ func readThrough[V any](ctx context.Context, c *Cache, kind string, ids []int64,
 		return load(ctx, ids)
 	}
 	keys := c.keys(kind, ids)
-	raw, ok := c.mget(ctx, keys)
+	raw, gens, ok := c.mget(ctx, keys)
 	if !ok {
 		return load(ctx, ids)
 	}
@@ -276,19 +362,18 @@ func readThrough[V any](ctx context.Context, c *Cache, kind string, ids []int64,
 	if len(loaded) != len(missIDs) {
 		return nil, fmt.Errorf("cache %s: loaded %d values for %d ids", kind, len(loaded), len(missIDs))
 	}
-	var setKeys []string
-	var setVals [][]byte
+	var fills []fill
 	for j, v := range loaded {
-		out[missIdx[j]] = v
+		i := missIdx[j]
+		out[i] = v
 		if !keep(v) {
 			continue
 		}
 		if b, ok := c.encode(v); ok {
-			setKeys = append(setKeys, keys[missIdx[j]])
-			setVals = append(setVals, b)
+			fills = append(fills, fill{key: keys[i], gen: gens[i], val: b})
 		}
 	}
-	c.setMany(ctx, setKeys, setVals)
+	c.fillMany(ctx, fills)
 	return out, nil
 }
 

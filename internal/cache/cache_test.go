@@ -148,6 +148,9 @@ func TestCache_Flush(t *testing.T) {
 	inner := store.NewUserService(MustOpenDB(t), testHasher)
 	s := cache.NewUserService(inner, c)
 	u := MustCreateUser(t, inner, "flush")
+	// A write leaves a generation key, which Flush must drop too.
+	u, err := s.UpdateUser(ctx, u.ID, conduit.UserUpdate{Bio: ptr("flushed")})
+	require.NoError(t, err)
 	requireCached(t, s, u)
 
 	opt, err := redis.ParseURL(url)
@@ -157,7 +160,10 @@ func TestCache_Flush(t *testing.T) {
 	require.NoError(t, raw.Set(ctx, "other:app", "keep", 0).Err())
 	keys, err := raw.Keys(ctx, cache.DefaultPrefix+"*").Result()
 	require.NoError(t, err)
-	require.NotEmpty(t, keys)
+	require.ElementsMatch(t, []string{
+		cache.DefaultPrefix + "user:" + itoa(u.ID),
+		cache.DefaultPrefix + "user:" + itoa(u.ID) + ":gen",
+	}, keys)
 
 	require.NoError(t, c.Flush(ctx))
 	keys, err = raw.Keys(ctx, cache.DefaultPrefix+"*").Result()
@@ -182,6 +188,15 @@ func TestCache_TTL(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, ttl, 50*time.Second)
 	require.LessOrEqual(t, ttl, time.Minute)
+
+	// A generation key expires too, long after any read could still be
+	// filling: an hour.
+	_, err = cache.NewUserService(inner, c).UpdateUser(ctx, u.ID, conduit.UserUpdate{Bio: ptr("ttl")})
+	require.NoError(t, err)
+	ttl, err = client.TTL(ctx, key+":gen").Result()
+	require.NoError(t, err)
+	require.Greater(t, ttl, 59*time.Minute)
+	require.LessOrEqual(t, ttl, time.Hour)
 }
 
 func TestNewClient(t *testing.T) {
@@ -208,9 +223,18 @@ func TestNewClient(t *testing.T) {
 	})
 }
 
-// roundTrips counts the commands and pipelines that a client sends.
+// roundTrips counts the commands and pipelines that a client sends, and
+// keeps the names of the commands in the last pipeline.
 type roundTrips struct {
 	commands, pipelines atomic.Int64
+	mu                  sync.Mutex
+	last                []string
+}
+
+func (h *roundTrips) lastPipeline() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.last
 }
 
 func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
@@ -225,12 +249,20 @@ func (h *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		h.pipelines.Add(1)
+		names := make([]string, len(cmds))
+		for i, c := range cmds {
+			names[i] = c.Name()
+		}
+		h.mu.Lock()
+		h.last = names
+		h.mu.Unlock()
 		return next(ctx, cmds)
 	}
 }
 
-// TestCache_RoundTrips checks the shape of a batch read: one MGET, and one
-// pipeline of SETs for what was missing, however many ids.
+// TestCache_RoundTrips checks the shape of a batch read: one MGET (of the
+// entries and their generations), and one pipeline of fills for what was
+// missing, however many ids; and of an invalidation: one pipeline.
 func TestCache_RoundTrips(t *testing.T) {
 	ctx := context.Background()
 	client, err := cache.NewClient(testenv.Redis(t))
@@ -256,7 +288,11 @@ func TestCache_RoundTrips(t *testing.T) {
 	_, err = s.UsersByIDs(ctx, ids)
 	require.NoError(t, err)
 	require.EqualValues(t, 1, hook.commands.Load(), "one MGET")
-	require.EqualValues(t, 1, hook.pipelines.Load(), "one pipeline of SETs")
+	require.EqualValues(t, 1, hook.pipelines.Load(), "one pipeline of fills")
+	require.Len(t, hook.lastPipeline(), len(ids))
+	for _, name := range hook.lastPipeline() {
+		require.Equal(t, "eval", name, "each fill checks its generation")
+	}
 
 	hook.commands.Store(0)
 	hook.pipelines.Store(0)
@@ -266,6 +302,27 @@ func TestCache_RoundTrips(t *testing.T) {
 	require.Zero(t, hook.pipelines.Load())
 
 	hook.commands.Store(0)
+	hook.pipelines.Store(0)
 	require.NoError(t, s.FollowUser(ctx, ids[0], ids[1]))
-	require.EqualValues(t, 1, hook.commands.Load(), "one DEL for both users")
+	require.Zero(t, hook.commands.Load())
+	require.EqualValues(t, 1, hook.pipelines.Load(), "one pipeline for both users")
+	require.Equal(t, []string{"incr", "expire", "del", "incr", "expire", "del"}, hook.lastPipeline(),
+		"each generation moves before its entry goes")
+
+	// The next read of those two: one MGET, one pipeline of two fills.
+	hook.commands.Store(0)
+	hook.pipelines.Store(0)
+	_, err = s.UsersByIDs(ctx, ids)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, hook.commands.Load(), "one MGET")
+	require.EqualValues(t, 1, hook.pipelines.Load())
+	require.Equal(t, []string{"eval", "eval"}, hook.lastPipeline())
+	requireCached(t, s, mustUser(t, inner, ids[0]))
+}
+
+func mustUser(tb testing.TB, s conduit.UserService, id int64) *conduit.User {
+	tb.Helper()
+	u, err := s.UserByID(context.Background(), id)
+	require.NoError(tb, err)
+	return u
 }
