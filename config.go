@@ -54,10 +54,12 @@ func (e *envFlags) env(name, def string) string {
 	return def
 }
 
+// String registers a string flag with its environment default.
 func (e *envFlags) String(p *string, name, envName, def, usage string) {
 	e.fs.StringVar(p, name, e.env(envName, def), usage+" ("+envName+")")
 }
 
+// Int registers an int flag with its environment default.
 func (e *envFlags) Int(p *int, name, envName string, def int, usage string) {
 	v, err := strconv.Atoi(e.env(envName, strconv.Itoa(def)))
 	if err != nil {
@@ -66,6 +68,7 @@ func (e *envFlags) Int(p *int, name, envName string, def int, usage string) {
 	e.fs.IntVar(p, name, v, usage+" ("+envName+")")
 }
 
+// Duration registers a duration flag with its environment default.
 func (e *envFlags) Duration(p *time.Duration, name, envName string, def time.Duration, usage string) {
 	v, err := time.ParseDuration(e.env(envName, def.String()))
 	if err != nil {
@@ -74,6 +77,7 @@ func (e *envFlags) Duration(p *time.Duration, name, envName string, def time.Dur
 	e.fs.DurationVar(p, name, v, usage+" ("+envName+")")
 }
 
+// Bool registers a bool flag with its environment default.
 func (e *envFlags) Bool(p *bool, name, envName string, def bool, usage string) {
 	v, err := strconv.ParseBool(e.env(envName, strconv.FormatBool(def)))
 	if err != nil {

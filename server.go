@@ -320,6 +320,7 @@ func readiness(db *store.DB, c *cache.Cache) func(ctx context.Context) (map[stri
 // redisLogger sends go-redis's own log lines to slog at debug level.
 type redisLogger struct{ log *slog.Logger }
 
+// Printf logs one go-redis line at debug level.
 func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
 }

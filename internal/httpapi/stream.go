@@ -78,6 +78,7 @@ type stoppingWebsocket struct {
 	stopping <-chan struct{}
 }
 
+// Accept accepts the websocket and wraps it so a stop closes it with 1012.
 func (s stoppingWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
 	conn, err := s.inner.Accept(w, r, opts)
 	if err != nil {
@@ -96,6 +97,7 @@ var (
 	_ transport.WebsocketReadDeadliner = (*stoppingConn)(nil)
 )
 
+// WriteClose sends the close frame, with 1012 once the server is stopping.
 func (c *stoppingConn) WriteClose(code int, msg string) error {
 	select {
 	case <-c.stopping:

@@ -140,6 +140,7 @@ func decodeJSON(r io.Reader, v any) error {
 
 type jsonError string
 
+// Error returns the message.
 func (e jsonError) Error() string { return string(e) }
 
 const errTrailingData = jsonError("unexpected data after the JSON value")

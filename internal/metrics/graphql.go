@@ -51,8 +51,10 @@ var _ interface {
 	graphql.ResponseInterceptor
 } = graphQLExtension{}
 
+// ExtensionName names the extension.
 func (graphQLExtension) ExtensionName() string { return "ConduitMetrics" }
 
+// Validate accepts any schema.
 func (graphQLExtension) Validate(graphql.ExecutableSchema) error { return nil }
 
 // InterceptOperation counts the operation and wraps its responses. The

@@ -104,6 +104,7 @@ type responseWriter struct {
 	wroteHeader bool
 }
 
+// WriteHeader records the status and passes it on.
 func (w *responseWriter) WriteHeader(code int) {
 	// 1xx headers are interim (103 Early Hints); the final status follows.
 	// 101 is final: the connection then changes protocol.
@@ -113,19 +114,23 @@ func (w *responseWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Write passes the bytes on.
 func (w *responseWriter) Write(b []byte) (int, error) {
 	// A body without a status is a 200, and fixes the status for good.
 	w.wroteHeader = true
 	return w.ResponseWriter.Write(b)
 }
 
+// Unwrap gives http.ResponseController the underlying writer.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// Flush passes a flush through, for event streams.
 func (w *responseWriter) Flush() {
 	w.wroteHeader = true
 	_ = http.NewResponseController(w.ResponseWriter).Flush()
 }
 
+// Hijack passes a hijack through, for websockets.
 func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err == nil {

@@ -300,6 +300,8 @@ type limitedBuffer struct {
 	max int
 }
 
+// Write keeps what fits and reports every byte as written, so the command
+// writing into it never fails for a long error output.
 func (b *limitedBuffer) Write(p []byte) (int, error) {
 	if room := b.max - b.buf.Len(); room > 0 {
 		b.buf.Write(p[:min(len(p), room)])
