@@ -49,7 +49,7 @@ vet:
 test: deps playground check-generated vet test-go conformance
 
 test-go:
-	CI=$${CI:-true} $(GO) test -count=1 -timeout 20m ./...
+	CI=$${CI:-true} $(GO) test -race -count=1 -timeout 20m ./...
 
 ## bench: request benchmarks through the real handler on a seeded SQLite database
 bench:
