@@ -48,6 +48,7 @@ func TestCache(t *testing.T) {
 		t.Run("CachedRead", func(t *testing.T) {
 			n := api.statements(func() { read() })
 			require.Zero(t, n, "article, tags and author all come from Redis")
+			require.Regexp(t, `conduit_cache_hits_total [1-9]`, httptestGet(api, "/metrics").Body.String())
 		})
 		t.Run("NothingStaleAfterWrites", func(t *testing.T) {
 			api.post(t, lou.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": a.ID, "title": "New Title", "tags": []string{"two"}}})
@@ -79,6 +80,7 @@ func TestCache(t *testing.T) {
 			api.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 			require.Equal(t, http.StatusOK, rec.Code)
 			require.Contains(t, rec.Body.String(), `"cache":"degraded"`)
+			require.Regexp(t, `conduit_cache_bypassed_total [1-9]`, httptestGet(api, "/metrics").Body.String())
 		})
 	})
 }

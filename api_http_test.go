@@ -146,6 +146,7 @@ func TestHTTP(t *testing.T) {
 		require.Regexp(t, `conduit_graphql_errors_total\{code="GRAPHQL_VALIDATION_FAILED"\} [1-9]`, body)
 		require.Regexp(t, `conduit_db_statements_total [1-9]`, body)
 		require.Contains(t, body, "go_goroutines")
+		require.Contains(t, body, `go_sql_open_connections{db_name="writer"}`, "connection pools are observed")
 	})
 	t.Run("RequestID", func(t *testing.T) {
 		rec := raw("POST", "/graphql", "application/json", `{"query":"{ viewer { id } }"}`, "X-Request-ID", "abc-123")

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/conduit-graphql/conduit/graph"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/conduit-graphql/conduit/internal/auth"
@@ -273,8 +274,7 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 	res := &resolvers.Resolver{Users: users, Articles: articles, Comments: comments, Events: d.events, Tokens: tokens, Logger: log}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
 	m := metrics.New()
-	m.CounterFunc("conduit_db_statements_total", "SQL statements sent to the database, BEGIN/COMMIT/ROLLBACK included.",
-		func() float64 { return float64(db.Statements()) })
+	observe(m, db, c)
 	return httpapi.New(httpapi.Options{
 		Schema:         schema,
 		Limits:         cfg.Limits,
@@ -292,6 +292,27 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 		Metrics:        m,
 		Logger:         log,
 	})
+}
+
+// observe registers what /metrics reads from the database and the cache
+// at scrape time.
+func observe(m *metrics.Metrics, db *store.DB, c *cache.Cache) {
+	m.CounterFunc("conduit_db_statements_total", "SQL statements sent to the database, BEGIN/COMMIT/ROLLBACK included.",
+		func() float64 { return float64(db.Statements()) })
+	for role, pool := range db.Pools() {
+		_ = m.Register(collectors.NewDBStatsCollector(pool, role))
+	}
+	if c == nil {
+		return
+	}
+	for name, stat := range map[string]func(cache.Stats) int64{
+		"hits":     func(s cache.Stats) int64 { return s.Hits },
+		"misses":   func(s cache.Stats) int64 { return s.Misses },
+		"bypassed": func(s cache.Stats) int64 { return s.Bypassed },
+	} {
+		m.CounterFunc("conduit_cache_"+name+"_total", "Cache key lookups: "+name+" (bypassed: Redis was down, the database answered).",
+			func() float64 { return float64(stat(c.Stats())) })
+	}
 }
 
 // readiness reports whether the database answers and is fully migrated. A

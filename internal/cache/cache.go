@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -64,6 +65,19 @@ type Cache struct {
 	prefix    string
 	opTimeout time.Duration
 	health    *health
+
+	hits, misses, bypassed atomic.Int64
+}
+
+// Stats counts key lookups since start: found in Redis, not found (then
+// loaded from the database), and not asked because Redis was down.
+type Stats struct {
+	Hits, Misses, Bypassed int64
+}
+
+// Stats returns the lookup counts, for /metrics.
+func (c *Cache) Stats() Stats {
+	return Stats{Hits: c.hits.Load(), Misses: c.misses.Load(), Bypassed: c.bypassed.Load()}
 }
 
 // New returns a cache on client. Give it a client with short timeouts and no
@@ -194,6 +208,7 @@ func genKey(key string) string { return key + genSuffix }
 // without generations, a fill cannot tell whether it is stale.
 func (c *Cache) mget(ctx context.Context, keys []string) (vals []any, gens []string, ok bool) {
 	if !c.health.usable() {
+		c.bypassed.Add(int64(len(keys)))
 		return nil, nil, false
 	}
 	octx, cancel := context.WithTimeout(ctx, c.opTimeout)
@@ -206,6 +221,7 @@ func (c *Cache) mget(ctx context.Context, keys []string) (vals []any, gens []str
 	raw, err := c.rdb.MGet(octx, all...).Result()
 	if err != nil {
 		c.failed(ctx, "mget", err)
+		c.bypassed.Add(int64(len(keys)))
 		return nil, nil, false
 	}
 	c.health.ok()
@@ -379,7 +395,14 @@ func readThrough[V any](ctx context.Context, c *Cache, kind string, ids []int64,
 
 // decode reads one MGET value into dst; false means a miss. A value that
 // does not decode counts as a miss, and is overwritten by the reload.
-func (c *Cache) decode(raw any, dst any) bool {
+func (c *Cache) decode(raw any, dst any) (hit bool) {
+	defer func() {
+		if hit {
+			c.hits.Add(1)
+		} else {
+			c.misses.Add(1)
+		}
+	}()
 	s, ok := raw.(string)
 	if !ok {
 		return false

@@ -185,6 +185,15 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.reader.PingContext(ctx)
 }
 
+// Pools returns the connection pools by role, for their statistics:
+// "writer" and "reader" on SQLite, one "pool" on PostgreSQL.
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.writer == db.reader {
+		return map[string]*sql.DB{"pool": db.writer.DB}
+	}
+	return map[string]*sql.DB{"writer": db.writer.DB, "reader": db.reader.DB}
+}
+
 // Dialect returns DialectSQLite or DialectPostgres.
 func (db *DB) Dialect() string { return db.dialect }
 
