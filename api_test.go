@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conduit-graphql/conduit/internal/cache"
+	"github.com/conduit-graphql/conduit/internal/conduit"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
 	"github.com/conduit-graphql/conduit/internal/store"
@@ -54,15 +55,23 @@ func newTestAPIWith(t testing.TB, dsn string, cfg config) *testAPI {
 // newTestAPIWithCache serves through a Redis cache (nil for none).
 func newTestAPIWithCache(t testing.TB, dsn string, cfg config, c *cache.Cache) *testAPI {
 	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	hub := pubsub.NewMemory(pubsub.Options{Logger: log})
+	t.Cleanup(func() { hub.Close() })
+	return newTestAPIWithDeps(t, dsn, cfg, c, hub)
+}
+
+// newTestAPIWithDeps serves through the given cache (nil for none) and
+// event hub: one instance of the service.
+func newTestAPIWithDeps(t testing.TB, dsn string, cfg config, c *cache.Cache, events conduit.EventService) *testAPI {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dsn)
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	require.NoError(t, db.Migrate(ctx))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hub := pubsub.NewMemory(pubsub.Options{Logger: log})
-	t.Cleanup(func() { hub.Close() })
-	d := deps{db: db, cache: c, events: hub, stopping: make(chan struct{})}
+	d := deps{db: db, cache: c, events: events, stopping: make(chan struct{})}
 	return &testAPI{handler: newHandler(cfg, d, log), db: db, stopping: d.stopping}
 }
 
