@@ -169,9 +169,6 @@ func optionalList(tags []string) *[]string {
 // the write that already happened, and the hub itself warns (rate-limited)
 // when its broker is down, so each failure is only a debug line here.
 func (r *Resolver) publish(ctx context.Context, e conduit.Event) {
-	if r.Events == nil {
-		return
-	}
 	for _, topic := range Topics(e) {
 		if err := r.Events.Publish(ctx, topic, e); err != nil {
 			r.Logger.DebugContext(ctx, "publish event", "kind", e.Kind, "topic", topic, "err", err)

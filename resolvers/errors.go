@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -14,18 +13,9 @@ import (
 	"github.com/conduit-graphql/conduit/internal/conduit"
 )
 
-// Codes that the API adds to conduit's.
-const (
-	CodeQueryTooComplex = "QUERY_TOO_COMPLEX"
-	CodeNotImplemented  = "NOT_IMPLEMENTED"
-)
-
-// errNotImplemented answers fields that a later release implements.
-var errNotImplemented = conduit.Errorf(CodeNotImplemented, "This field is not implemented yet.")
-
 // ErrorPresenter returns the function that gives every error its
 // extensions.code: domain errors keep theirs, gqlgen's protocol errors keep
-// or map theirs, and anything else becomes INTERNAL_SERVER_ERROR with the
+// theirs (internal/httpapi names those of its limits), and anything else becomes INTERNAL_SERVER_ERROR with the
 // request id, logged with its path and never shown.
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
@@ -35,10 +25,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			present(gqlErr, ce)
 			return gqlErr
 		}
-		if code, ok := gqlErr.Extensions["code"].(string); ok {
-			if code == "COMPLEXITY_LIMIT_EXCEEDED" || code == "GRAPHQL_PARSE_FAILED" && overParserLimit(gqlErr.Message) {
-				gqlErr.Extensions["code"] = CodeQueryTooComplex
-			}
+		if _, ok := gqlErr.Extensions["code"].(string); ok {
 			return gqlErr
 		}
 		if gqlErr.Err == nil && !errors.Is(err, context.Canceled) {
@@ -56,19 +43,9 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-// overParserLimit recognizes gqlparser's errors for documents over its
-// token limit or nesting depth, which it reports as parse failures.
-func overParserLimit(msg string) bool {
-	return strings.HasPrefix(msg, "exceeded token limit") || strings.HasPrefix(msg, "exceeded maximum nesting depth")
-}
-
 func present(gqlErr *gqlerror.Error, ce *conduit.Error) {
 	gqlErr.Message = ce.Message
-	code := ce.Code
-	if code == conduit.ECONFLICT {
-		code = conduit.EINVALID
-	}
-	setExt(gqlErr, "code", code)
+	setExt(gqlErr, "code", ce.Code)
 	if len(ce.Fields) > 0 {
 		setExt(gqlErr, "fields", ce.Fields)
 	}

@@ -14,7 +14,8 @@ type TokenIssuer interface {
 	Issue(u *conduit.User) (string, error)
 }
 
-// Resolver is the root of every resolver; server.go fills its dependencies.
+// Resolver is the root of every resolver; server.go fills all of its
+// dependencies.
 type Resolver struct {
 	Users    conduit.UserService
 	Articles conduit.ArticleService

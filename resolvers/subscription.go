@@ -32,9 +32,6 @@ var errEndStream = errors.New("end of stream")
 // which completes the subscription. Events carry ids only: convert loads
 // what this subscriber sees, as its own viewer.
 func stream[T any](ctx context.Context, r *Resolver, topic string, convert func(context.Context, conduit.Event) (T, bool, error)) (<-chan T, error) {
-	if r.Events == nil {
-		return nil, errNotImplemented
-	}
 	in, err := r.Events.Subscribe(ctx, topic)
 	if err != nil {
 		return nil, err

@@ -16,7 +16,6 @@ const (
 	EFORBIDDEN       = "FORBIDDEN"
 	ENOTFOUND        = "NOT_FOUND"
 	EINVALID         = "BAD_USER_INPUT"
-	ECONFLICT        = "CONFLICT" // shown as BAD_USER_INPUT: a unique value is taken
 	EINTERNAL        = "INTERNAL_SERVER_ERROR"
 )
 

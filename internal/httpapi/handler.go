@@ -114,7 +114,7 @@ func newGraphQL(o Options) *handler.Server {
 	if o.Metrics != nil {
 		srv.Use(o.Metrics.GraphQL())
 	}
-	srv.SetErrorPresenter(o.ErrorPresenter)
+	srv.SetErrorPresenter(withLimitCodes(o.ErrorPresenter))
 	srv.SetRecoverFunc(o.Recover)
 	// Loaders are made per response, not per HTTP request: a websocket
 	// carries many operations on one request context, and a subscription

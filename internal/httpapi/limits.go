@@ -13,6 +13,22 @@ import (
 // CodeQueryTooComplex is the code of an operation over a limit.
 const CodeQueryTooComplex = "QUERY_TOO_COMPLEX"
 
+// withLimitCodes gives every limit's error the one code API.md names:
+// gqlgen's complexity limit says COMPLEXITY_LIMIT_EXCEEDED, and gqlparser
+// reports its token and nesting limits as parse failures.
+func withLimitCodes(present graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		e := present(ctx, err)
+		switch code, _ := e.Extensions["code"].(string); {
+		case code == "COMPLEXITY_LIMIT_EXCEEDED",
+			code == codeParseFailed && (strings.HasPrefix(e.Message, "exceeded token limit") ||
+				strings.HasPrefix(e.Message, "exceeded maximum nesting depth")):
+			e.Extensions["code"] = CodeQueryTooComplex
+		}
+		return e
+	}
+}
+
 // shapeLimit refuses operations nested deeper than Depth or with more than
 // Aliases aliases, before they run: both are cheap ways to make a small
 // document do a lot of work.
