@@ -84,10 +84,3 @@ func TestCache(t *testing.T) {
 		})
 	})
 }
-
-// eachDSN runs a test on a fresh SQLite file and a fresh PostgreSQL database.
-func eachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
-	for name, dsn := range map[string]func(testing.TB) string{"sqlite": testenv.SQLite, "pg": testenv.Postgres} {
-		t.Run(name, func(t *testing.T) { fn(t, dsn(t)) })
-	}
-}

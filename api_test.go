@@ -38,6 +38,13 @@ func eachDB(t *testing.T, fn func(t *testing.T, api *testAPI)) {
 	eachDSN(t, func(t *testing.T, dsn string) { fn(t, newTestAPI(t, dsn)) })
 }
 
+// eachDSN runs a test on a fresh SQLite file and a fresh PostgreSQL database.
+func eachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
+	for name, dsn := range map[string]func(testing.TB) string{"sqlite": testenv.SQLite, "pg": testenv.Postgres} {
+		t.Run(name, func(t *testing.T) { fn(t, dsn(t)) })
+	}
+}
+
 func testConfig() config {
 	return config{JWTSecret: "test-secret-test-secret-test-secret", TokenTTL: time.Hour, Limits: httpapi.DefaultLimits, CORSOrigins: []string{"*"}, Env: envDevelopment}
 }
