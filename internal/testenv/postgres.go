@@ -48,11 +48,7 @@ func Postgres(tb testing.TB) string {
 		server.pg, server.err = pg, err
 		server.mu.Unlock()
 	})
-	if errors.Is(server.err, errNoBinaries) && !inCI() {
-		tb.Skipf("testenv: %v", server.err)
-	} else if server.err != nil {
-		tb.Fatalf("testenv: PostgreSQL: %v", server.err)
-	}
+	requireTool(tb, "PostgreSQL", server.err, errNoBinaries)
 	pg := server.pg
 	name := fmt.Sprintf("conduit_test_%d", pg.created.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), sqlTimeout)

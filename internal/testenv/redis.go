@@ -50,11 +50,7 @@ func Redis(tb testing.TB) string {
 func StartRedis(tb testing.TB) *RedisServer {
 	tb.Helper()
 	bin, err := redisBinary()
-	if errors.Is(err, errNoRedis) && !inCI() {
-		tb.Skipf("testenv: %v", err)
-	} else if err != nil {
-		tb.Fatalf("testenv: redis: %v", err)
-	}
+	requireTool(tb, "redis", err, errNoRedis)
 	s := &RedisServer{tb: tb, bin: bin, dir: tb.TempDir()}
 	// A free port can be taken between our check and the server's bind:
 	// try a few.

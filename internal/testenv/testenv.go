@@ -8,6 +8,7 @@
 package testenv
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"sync"
@@ -45,5 +46,17 @@ func SQLite(tb testing.TB) string {
 	return filepath.Join(tb.TempDir(), "conduit.db")
 }
 
-// inCI reports whether missing tools fail tests instead of skipping them.
-func inCI() bool { return os.Getenv("CI") == "true" }
+// requireTool ends tb when a tool could not be started: a skip when its
+// binaries are missing (errMissing) on a developer's machine, a failure in
+// CI (CI=true), where a skipped suite would pass without testing anything,
+// and a failure for any other error.
+func requireTool(tb testing.TB, what string, err, errMissing error) {
+	tb.Helper()
+	switch {
+	case err == nil:
+	case errors.Is(err, errMissing) && os.Getenv("CI") != "true":
+		tb.Skipf("testenv: %s: %v", what, err)
+	default:
+		tb.Fatalf("testenv: %s: %v", what, err)
+	}
+}
