@@ -182,27 +182,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	d := deps{db: db, stopping: make(chan struct{})}
-	if cfg.RedisURL != "" {
-		client, err := cache.NewClient(cfg.RedisURL)
-		if err != nil {
-			return err
-		}
-		defer client.Close()
-		// go-redis logs each failed dial itself; the cache already warns,
-		// rate-limited, so the library's lines are for debugging only.
-		redis.SetLogger(redisLogger{log})
-		d.cache = cache.New(client, cache.Options{Logger: log})
-		hub := pubsub.NewRedis(client, pubsub.Options{Logger: log})
-		defer hub.Close()
-		d.events = hub
-		log.Info("shared cache and events on Redis", "redis", d.cache.State(ctx))
-	} else {
-		hub := pubsub.NewMemory(pubsub.Options{Logger: log})
-		defer hub.Close()
-		d.events = hub
+	closeShared, err := d.share(ctx, cfg.RedisURL, log)
+	if err != nil {
+		return err
 	}
-	handler := newHandler(cfg, d, log)
-
+	defer closeShared()
 	ln, inherited, err := listen(cfg.Addr, getenv)
 	if err != nil {
 		return err
@@ -210,12 +194,40 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if inherited {
 		log.Info("serving on the socket passed by the service manager", "addr", ln.Addr().String())
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	srv.RegisterOnShutdown(func() { close(d.stopping) })
-	conns := &connTracker{}
-	srv.ConnState = conns.observe
 	fmt.Fprintf(stdout, "Conduit %s listening on http://%s (GraphQL at /graphql%s), database %s\n",
 		buildVersion(), displayAddr(ln.Addr()), playgroundNote(cfg.Playground), db.Dialect())
+	return serveUntil(ctx, newHandler(cfg, d, log), ln, d.stopping, cfg.ShutdownTimeout, log)
+}
+
+// share sets up what instances share: with a Redis URL, the cache and the
+// event hub on Redis; without, no cache and an in-memory hub. close
+// releases them.
+func (d *deps) share(ctx context.Context, redisURL string, log *slog.Logger) (close func(), err error) {
+	if redisURL == "" {
+		hub := pubsub.NewMemory(pubsub.Options{Logger: log})
+		d.events = hub
+		return func() { hub.Close() }, nil
+	}
+	client, err := cache.NewClient(redisURL)
+	if err != nil {
+		return nil, err
+	}
+	// go-redis logs each failed dial itself; the cache already warns,
+	// rate-limited, so the library's lines are for debugging only.
+	redis.SetLogger(redisLogger{log})
+	d.cache = cache.New(client, cache.Options{Logger: log})
+	hub := pubsub.NewRedis(client, pubsub.Options{Logger: log})
+	d.events = hub
+	log.Info("shared cache and events on Redis", "redis", d.cache.State(ctx))
+	return func() { hub.Close(); client.Close() }, nil
+}
+
+// serveUntil serves on ln until ctx ends, then drains: see drain.
+func serveUntil(ctx context.Context, handler http.Handler, ln net.Listener, stopping chan struct{}, timeout time.Duration, log *slog.Logger) error {
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv.RegisterOnShutdown(func() { close(stopping) })
+	conns := &connTracker{}
+	srv.ConnState = conns.observe
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -223,8 +235,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	log.Info("shutting down", "timeout", timeout)
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := drain(sctx, srv, ln, errc, conns); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
