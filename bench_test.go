@@ -69,6 +69,9 @@ func BenchmarkPages(b *testing.B) {
 	b.Run("HomeAnonymous", func(b *testing.B) { benchQuery(b, api, "", homePageQuery, map[string]any{"first": 20}) })
 	b.Run("HomeSignedIn", func(b *testing.B) { benchQuery(b, api, token, homePageQuery, map[string]any{"first": 20}) })
 	b.Run("Feed", func(b *testing.B) { benchQuery(b, api, token, feedPageQuery, map[string]any{"first": 20}) })
+	b.Run("BenchHomeAnonymous", func(b *testing.B) { benchQuery(b, api, "", benchHomeQuery, nil) })
+	b.Run("BenchHomeSignedIn", func(b *testing.B) { benchQuery(b, api, token, benchHomeSignedInQuery, nil) })
+	b.Run("BenchList100", func(b *testing.B) { benchQuery(b, api, "", benchList100Query, nil) })
 	b.Run("StoreOnly", func(b *testing.B) {
 		articles := store.NewArticleService(api.db)
 		ctx := context.Background()
@@ -80,3 +83,10 @@ func BenchmarkPages(b *testing.B) {
 		}
 	})
 }
+
+// The queries of `make bench`'s scenarios.
+const (
+	benchHomeQuery         = `{ articles(first: 20) { nodes { title slug description createdAt tags favoritesCount commentsCount author { username image } } } }`
+	benchHomeSignedInQuery = `{ articles(first: 20) { nodes { title slug description createdAt tags favoritesCount viewerHasFavorited commentsCount author { username image viewerIsFollowing } } } }`
+	benchList100Query      = `{ articles(first: 100) { nodes { id title author { id username } } } }`
+)

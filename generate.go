@@ -1,3 +1,5 @@
 package main
 
-//go:generate go run github.com/99designs/gqlgen generate --config gqlgen.yml
+// execgen is gqlgen's generate with serial execution below the root fields;
+// internal/execgen says why.
+//go:generate go run ./internal/execgen

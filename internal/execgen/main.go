@@ -1,0 +1,124 @@
+// Command execgen generates graph/ and models/ from gqlgen.yml, as
+// `gqlgen generate` does, with two changes to how the generated executor
+// runs the fields of objects and lists. `go generate` runs it.
+//
+// gqlgen resolves every resolver field of an object, and every element of a
+// list, in a goroutine of its own, so that fields waiting on I/O overlap.
+// Conduit's fields below the root wait on nothing: connections read what is
+// selected below their items for the whole page and prime the loaders, and
+// the fields below lists are batch resolvers, which resolve the whole list
+// in one call. A goroutine per article, author and comment then costs more
+// than it can save (its start, its stack growth, the wait group): on the
+// 100-article list it was most of the time left after SQL.
+//
+// So, below the root fields (Query, Mutation and Subscription keep gqlgen's
+// behaviour):
+//
+//   - objects resolve their fields one after another (gqlgen's own
+//     DisableConcurrency, which it sets for Mutation), and
+//   - lists marshal their elements one after another, with the same panic
+//     recovery per element that gqlgen's MarshalSliceConcurrently has.
+//
+// A field that would rely on its siblings running concurrently (a loader
+// Load that waits for other elements' keys) would be slow here, one loader
+// wait per element; the statement-budget tests catch that.
+package main
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+
+	"github.com/99designs/gqlgen/api"
+	"github.com/99designs/gqlgen/codegen"
+	"github.com/99designs/gqlgen/codegen/config"
+)
+
+func main() {
+	if err := run("gqlgen.yml"); err != nil {
+		fmt.Fprintln(os.Stderr, "execgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(configFile string) error {
+	cfg, err := config.LoadConfig(configFile)
+	if err != nil {
+		return err
+	}
+	if err := api.Generate(cfg, api.AddPlugin(serialObjects{})); err != nil {
+		return err
+	}
+	src, err := os.ReadFile(cfg.Exec.Filename)
+	if err != nil {
+		return err
+	}
+	out, err := serialSlices(src)
+	if err != nil {
+		return fmt.Errorf("%s: %w", cfg.Exec.Filename, err)
+	}
+	return os.WriteFile(cfg.Exec.Filename, out, 0o644)
+}
+
+// serialObjects is a gqlgen plugin that makes the objects below the root
+// resolve their fields on the calling goroutine.
+type serialObjects struct{}
+
+// Name names the plugin.
+func (serialObjects) Name() string { return "serialobjects" }
+
+// GenerateCode runs before gqlgen writes the executor: it marks the objects.
+func (serialObjects) GenerateCode(data *codegen.Data) error {
+	for _, o := range data.Objects {
+		if !o.Root && !o.Stream {
+			o.DisableConcurrency = true
+		}
+	}
+	return nil
+}
+
+// sliceCall is gqlgen's concurrent list marshalling as its template writes
+// it: MarshalSliceConcurrently(ctx, len(v), workerLimit, omitPanicHandler, …).
+var sliceCall = regexp.MustCompile(`graphql\.MarshalSliceConcurrently\(ctx, len\(v\), \d+, (?:true|false), `)
+
+// serialSlices rewrites every concurrent list marshalling of the generated
+// executor into marshalSliceSerially, which it appends. It fails when it
+// finds none, so that a gqlgen upgrade that changes the template is noticed
+// instead of silently bringing the goroutines back.
+func serialSlices(src []byte) ([]byte, error) {
+	n := len(sliceCall.FindAllIndex(src, -1))
+	if n == 0 {
+		return nil, fmt.Errorf("no graphql.MarshalSliceConcurrently call to rewrite: has gqlgen's list template changed?")
+	}
+	out := sliceCall.ReplaceAll(src, []byte("marshalSliceSerially(ctx, len(v), "))
+	return append(out, serialHelper...), nil
+}
+
+// serialHelper is appended to the generated executor.
+const serialHelper = `
+// marshalSliceSerially marshals the n elements of a list one after another
+// on the calling goroutine, each under its own field context (for its path),
+// recovering a panic of one element as graphql.MarshalSliceConcurrently does.
+// Written by internal/execgen, which says why.
+func marshalSliceSerially(ctx context.Context, n int, marshal func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
+	ret := make(graphql.Array, n)
+	index := make([]int, n)
+	for i := range n {
+		index[i] = i
+		ret[i] = marshalElement(graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &index[i]}), i, marshal)
+	}
+	return ret
+}
+
+// marshalElement marshals element i, turning a panic into an error at its
+// path and a null element.
+func marshalElement(ctx context.Context, i int, marshal func(ctx context.Context, i int) graphql.Marshaler) (m graphql.Marshaler) {
+	defer func() {
+		if r := recover(); r != nil {
+			graphql.AddError(ctx, graphql.Recover(ctx, r))
+			m = graphql.Null
+		}
+	}()
+	return marshal(ctx, i)
+}
+`

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestSerialSlices(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		src := []byte("ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {\n")
+		out, err := serialSlices(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(out, []byte("ret := marshalSliceSerially(ctx, len(v), func(ctx context.Context, i int)")) {
+			t.Fatalf("not rewritten:\n%s", out)
+		}
+		if !bytes.Contains(out, []byte("func marshalSliceSerially(")) {
+			t.Fatal("helper not appended")
+		}
+	})
+	t.Run("ErrTemplateChanged", func(t *testing.T) {
+		if _, err := serialSlices([]byte("graphql.MarshalSlice(ctx, v)")); err == nil {
+			t.Fatal("a source without the call was accepted")
+		}
+	})
+}
+
+// TestGeneratedExecutorIsSerial checks the committed executor: no list
+// marshals its elements in goroutines, and no object below the root
+// resolves its fields concurrently.
+func TestGeneratedExecutorIsSerial(t *testing.T) {
+	src, err := os.ReadFile("../../graph/generated.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(src)
+	if strings.Contains(s, "graphql.MarshalSliceConcurrently(") {
+		t.Error("graph/generated.go marshals lists concurrently: run make generate")
+	}
+	if strings.Contains(s, "out.ResolveConcurrently(") {
+		t.Error("graph/generated.go resolves object fields concurrently: run make generate")
+	}
+	if !strings.Contains(s, "out.ResolveRootConcurrently(") {
+		t.Error("root fields no longer resolve concurrently")
+	}
+}
