@@ -77,7 +77,7 @@ func BenchmarkPages(b *testing.B) {
 		ctx := context.Background()
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := articles.Articles(ctx, conduit.ArticleFilter{}, conduit.PageArgs{First: 20}); err != nil {
+			if _, err := articles.Articles(ctx, conduit.ArticleFilter{}, conduit.PageArgs{First: 20}, conduit.FullArticle); err != nil {
 				b.Fatal(err)
 			}
 		}

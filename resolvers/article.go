@@ -37,11 +37,18 @@ func (r *articleResolver) Tags(ctx context.Context, objs []*conduit.Article) ([]
 	return out, nil
 }
 
-// Author loads the authors of a list of articles in one batch.
+// Author loads the authors of a list of articles in one batch, unless the
+// page read them already.
 func (r *articleResolver) Author(ctx context.Context, objs []*conduit.Article) ([]*conduit.User, error) {
+	out := make([]*conduit.User, len(objs))
 	ids := make([]int64, len(objs))
+	read := true
 	for i, a := range objs {
-		ids[i] = a.AuthorID
+		out[i], ids[i] = a.Author, a.AuthorID
+		read = read && a.Author != nil
+	}
+	if read {
+		return out, nil
 	}
 	return loaders.For(ctx).UserByID.LoadAll(ctx, ids)
 }

@@ -113,12 +113,12 @@ func (r *Resolver) authorFetches(ctx context.Context, sets []ast.SelectionSet, i
 }
 
 // prefetchArticles reads, for a page of articles, the fields the operation
-// selects below them. Pages carry their tags already.
-func (r *Resolver) prefetchArticles(ctx context.Context, articles []*conduit.Article) {
+// selects below them (fields, from itemFields). Pages carry their tags, and
+// their authors when selected, already.
+func (r *Resolver) prefetchArticles(ctx context.Context, fields map[string][]ast.SelectionSet, articles []*conduit.Article) {
 	if len(articles) == 0 {
 		return
 	}
-	fields := itemFields(ctx, "Article")
 	ids, authorIDs := make([]int64, len(articles)), make([]int64, len(articles))
 	for i, a := range articles {
 		ids[i], authorIDs[i] = a.ID, a.AuthorID

@@ -3,6 +3,8 @@ package resolvers
 import (
 	"context"
 
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/conduit-graphql/conduit/internal/conduit"
 	"github.com/conduit-graphql/conduit/internal/loaders"
 	"github.com/conduit-graphql/conduit/models"
@@ -100,20 +102,33 @@ func emptyArticles(first *int, after *string, last *int, before *string, err err
 	return models.NewConnection(&conduit.Page[*conduit.Article]{}, nil), nil
 }
 
-// articleConnection pages through the articles that match f.
+// articleConnection pages through the articles that match f, reading with
+// the page what the operation selects below its items.
 func (r *Resolver) articleConnection(ctx context.Context, f conduit.ArticleFilter, first *int, after *string, last *int, before *string) (*models.ArticleConnection, error) {
 	args, err := models.PageArgs(first, after, last, before)
 	if err != nil {
 		return nil, err
 	}
-	p, err := r.Articles.Articles(ctx, f, args)
+	fields := itemFields(ctx, "Article")
+	p, err := r.Articles.Articles(ctx, f, args, articleParts(fields))
 	if err != nil {
 		return nil, err
 	}
 	l := loaders.For(ctx)
 	for _, a := range p.Items {
-		l.ArticleByID.Prime(a.ID, a)
+		if a.Author != nil {
+			l.PrimeUser(a.Author)
+		}
 	}
-	r.prefetchArticles(ctx, p.Items)
+	r.prefetchArticles(ctx, fields, p.Items)
 	return models.NewConnection(p, func(ctx context.Context) (int, error) { return r.Articles.CountArticles(ctx, f) }), nil
+}
+
+// articleParts says what to read of each article for the fields selected
+// on a page's items.
+func articleParts(fields map[string][]ast.SelectionSet) conduit.ArticleParts {
+	_, body := fields["body"]
+	_, tags := fields["tags"]
+	_, author := fields["author"]
+	return conduit.ArticleParts{Body: body, Tags: tags, Author: author}
 }

@@ -199,8 +199,8 @@ func (s *articleService) ArticleBySlug(ctx context.Context, slug string) (*condu
 }
 
 // Articles passes through: pages are not cached.
-func (s *articleService) Articles(ctx context.Context, f conduit.ArticleFilter, args conduit.PageArgs) (*conduit.Page[*conduit.Article], error) {
-	return s.inner.Articles(ctx, f, args)
+func (s *articleService) Articles(ctx context.Context, f conduit.ArticleFilter, args conduit.PageArgs, parts conduit.ArticleParts) (*conduit.Page[*conduit.Article], error) {
+	return s.inner.Articles(ctx, f, args, parts)
 }
 
 // CountArticles passes through: counts per filter are not cached.

@@ -265,7 +265,7 @@ func TestArticleService_PassThrough(t *testing.T) {
 	got, err := e.articles.ArticleBySlug(ctx, a.Slug)
 	require.NoError(t, err)
 	require.Equal(t, a.ID, got.ID)
-	page, err := e.articles.Articles(ctx, conduit.ArticleFilter{Tag: "go"}, conduit.PageArgs{First: 10})
+	page, err := e.articles.Articles(ctx, conduit.ArticleFilter{Tag: "go"}, conduit.PageArgs{First: 10}, conduit.FullArticle)
 	require.NoError(t, err)
 	require.Len(t, page.Items, 1)
 	count, err := e.articles.CountArticles(ctx, conduit.ArticleFilter{AuthorID: author.ID})

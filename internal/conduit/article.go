@@ -24,7 +24,7 @@ type Article struct {
 	Slug        string
 	Title       string
 	Description string
-	Body        string
+	Body        string // "" when a read left it out (ArticleParts)
 	Tags        []string
 	AuthorID    int64
 	CreatedAt   time.Time
@@ -32,7 +32,23 @@ type Article struct {
 
 	FavoritesCount int
 	CommentsCount  int
+
+	// Author is the author when a read asked for it (ArticleParts), else nil.
+	Author *User
 }
+
+// ArticleParts says what a page of articles reads besides the short columns
+// (ids, slug, title, description, times and counts): a list that shows no
+// body should not read bodies, and a list that shows authors can read them
+// in the same statement.
+type ArticleParts struct {
+	Body   bool // else Body is ""
+	Tags   bool // else Tags is nil
+	Author bool // else Author is nil
+}
+
+// FullArticle reads an article's body and tags, not its author.
+var FullArticle = ArticleParts{Body: true, Tags: true}
 
 // NewArticle is what publishing needs.
 type NewArticle struct {
@@ -165,8 +181,8 @@ type ArticleService interface {
 	// nil where there is none.
 	ArticlesByIDs(ctx context.Context, ids []int64) ([]*Article, error)
 	// Articles pages through the articles that match f, newest first, each
-	// with its tags.
-	Articles(ctx context.Context, f ArticleFilter, args PageArgs) (*Page[*Article], error)
+	// with the parts asked for.
+	Articles(ctx context.Context, f ArticleFilter, args PageArgs, parts ArticleParts) (*Page[*Article], error)
 	// CountArticles counts the articles that match f.
 	CountArticles(ctx context.Context, f ArticleFilter) (int, error)
 	// TagsOf returns each article's tags, in the order of ids.

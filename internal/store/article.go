@@ -51,32 +51,81 @@ type articleRow struct {
 }
 
 // taggedArticleRow is an article with its tags as a JSON array, read in the
-// same query (withTagList) so that a page of articles costs one statement.
+// same query (withTagList) so that a page of articles costs one statement,
+// and with its author's columns when a page asks for them (articleParts).
 type taggedArticleRow struct {
 	articleRow `bun:",extend"`
 
-	TagList string `bun:"tag_list,scanonly"`
+	TagList string `bun:"tag_list,scanonly"` // "" when not read
+
+	AuthorUsername       string  `bun:"author_username,scanonly"` // "" when not read
+	AuthorEmail          string  `bun:"author_email,scanonly"`
+	AuthorBio            *string `bun:"author_bio,scanonly"`
+	AuthorImage          *string `bun:"author_image,scanonly"`
+	AuthorTokenVersion   int64   `bun:"author_token_version,scanonly"`
+	AuthorFollowersCount int     `bun:"author_followers_count,scanonly"`
+	AuthorFollowingCount int     `bun:"author_following_count,scanonly"`
+	AuthorCreatedAt      dbTime  `bun:"author_created_at,scanonly"`
+	AuthorUpdatedAt      dbTime  `bun:"author_updated_at,scanonly"`
 }
 
-// withTagList selects the articles of q, a select from articles AS a, with
-// their tags in the author's order as a JSON array: a correlated subquery
-// that reads the article_tags primary key.
-func (db *DB) withTagList(q *bun.SelectQuery) *bun.SelectQuery {
+// tagListExpr is the column of an article's tags in the author's order as a
+// JSON array: a correlated subquery that reads the article_tags primary key.
+func (db *DB) tagListExpr() string {
 	agg := "json_group_array(t.name ORDER BY at.position)"
 	if db.dialect == DialectPostgres {
 		agg = "coalesce(json_agg(t.name ORDER BY at.position), '[]'::json)"
 	}
-	return q.ColumnExpr("a.*").ColumnExpr("(SELECT " + agg +
-		" FROM article_tags AS at JOIN tags AS t ON t.id = at.tag_id WHERE at.article_id = a.id) AS tag_list")
+	return "(SELECT " + agg + " FROM article_tags AS at JOIN tags AS t ON t.id = at.tag_id WHERE at.article_id = a.id) AS tag_list"
 }
 
-// article returns the row as the domain sees it, with its tags.
-func (r *taggedArticleRow) article() (*conduit.Article, error) {
-	tags := []string{}
-	if err := json.Unmarshal([]byte(r.TagList), &tags); err != nil {
-		return nil, fmt.Errorf("tags of article %d: %w", r.ID, err)
+// withTagList selects the articles of q, a select from articles AS a, with
+// their tags.
+func (db *DB) withTagList(q *bun.SelectQuery) *bun.SelectQuery {
+	return q.ColumnExpr("a.*").ColumnExpr(db.tagListExpr())
+}
+
+// articleParts selects the columns of q, a select from articles AS a, that
+// parts asks for: a list without bodies reads no bodies, one without tags
+// runs no subquery per article, and one with authors joins them (a LEFT
+// JOIN, which SQLite never reorders, so the page is still read in the order
+// of the articles' index).
+func (db *DB) articleParts(q *bun.SelectQuery, parts conduit.ArticleParts) *bun.SelectQuery {
+	q = q.ColumnExpr("a.id, a.slug, a.title, a.description, a.author_id, a.favorites_count, a.comments_count, a.created_at, a.updated_at")
+	if parts.Body {
+		q = q.ColumnExpr("a.body")
 	}
-	return r.articleRow.article(tags), nil
+	if parts.Tags {
+		q = q.ColumnExpr(db.tagListExpr())
+	}
+	if parts.Author {
+		q = q.Join("LEFT JOIN users AS u ON u.id = a.author_id").
+			ColumnExpr("u.username AS author_username, u.email AS author_email, u.bio AS author_bio, u.image AS author_image").
+			ColumnExpr("u.token_version AS author_token_version, u.followers_count AS author_followers_count, u.following_count AS author_following_count").
+			ColumnExpr("u.created_at AS author_created_at, u.updated_at AS author_updated_at")
+	}
+	return q
+}
+
+// article returns the row as the domain sees it, with its tags when they
+// were read (else nil) and its author when it was read (else nil).
+func (r *taggedArticleRow) article() (*conduit.Article, error) {
+	var tags []string
+	if r.TagList != "" {
+		tags = []string{}
+		if err := json.Unmarshal([]byte(r.TagList), &tags); err != nil {
+			return nil, fmt.Errorf("tags of article %d: %w", r.ID, err)
+		}
+	}
+	a := r.articleRow.article(tags)
+	if r.AuthorUsername != "" {
+		a.Author = &conduit.User{
+			ID: r.AuthorID, Username: r.AuthorUsername, Email: r.AuthorEmail, Bio: r.AuthorBio, Image: r.AuthorImage,
+			CreatedAt: r.AuthorCreatedAt.Time, UpdatedAt: r.AuthorUpdatedAt.Time, TokenVersion: r.AuthorTokenVersion,
+			FollowersCount: r.AuthorFollowersCount, FollowingCount: r.AuthorFollowingCount,
+		}
+	}
+	return a, nil
 }
 
 // article returns the row as the domain sees it, with tags (nil when not
@@ -347,10 +396,10 @@ func (s *ArticleService) ArticlesByIDs(ctx context.Context, ids []int64) ([]*con
 }
 
 // Articles pages through the articles that match f, newest first, by
-// (created_at, id). One query per page.
-func (s *ArticleService) Articles(ctx context.Context, f conduit.ArticleFilter, args conduit.PageArgs) (*conduit.Page[*conduit.Article], error) {
+// (created_at, id), with the parts asked for. One query per page.
+func (s *ArticleService) Articles(ctx context.Context, f conduit.ArticleFilter, args conduit.PageArgs, parts conduit.ArticleParts) (*conduit.Page[*conduit.Article], error) {
 	var rows []taggedArticleRow
-	q, keys := s.filter(s.db.withTagList(s.db.reader.NewSelect().Model(&rows)), f)
+	q, keys := s.filter(s.db.articleParts(s.db.reader.NewSelect().Model(&rows), parts), f)
 	if err := keys.apply(q, args).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("articles: %w", err)
 	}

@@ -301,7 +301,7 @@ func TestArticleService_Articles(t *testing.T) {
 			{"FeedAndTag", conduit.ArticleFilter{FeedOf: cat.ID, Tag: "web"}, []string{"b2"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				p, err := s.Articles(ctx, tc.f, conduit.PageArgs{First: 10})
+				p, err := s.Articles(ctx, tc.f, conduit.PageArgs{First: 10}, conduit.FullArticle)
 				require.NoError(t, err)
 				require.Equal(t, tc.want, titles(p.Items))
 				require.False(t, p.HasNextPage)
@@ -313,7 +313,7 @@ func TestArticleService_Articles(t *testing.T) {
 				fwd := []string{}
 				args := conduit.PageArgs{First: 2}
 				for {
-					p, err := s.Articles(ctx, tc.f, args)
+					p, err := s.Articles(ctx, tc.f, args, conduit.FullArticle)
 					require.NoError(t, err)
 					fwd = append(fwd, titles(p.Items)...)
 					if !p.HasNextPage {
@@ -325,7 +325,7 @@ func TestArticleService_Articles(t *testing.T) {
 				bwd := []string{}
 				args = conduit.PageArgs{Last: 2}
 				for {
-					p, err := s.Articles(ctx, tc.f, args)
+					p, err := s.Articles(ctx, tc.f, args, conduit.FullArticle)
 					require.NoError(t, err)
 					bwd = append(titles(p.Items), bwd...)
 					if !p.HasPreviousPage {
@@ -337,7 +337,7 @@ func TestArticleService_Articles(t *testing.T) {
 			})
 		}
 		t.Run("Tags", func(t *testing.T) {
-			p, err := s.Articles(ctx, conduit.ArticleFilter{Tag: "go"}, conduit.PageArgs{First: 10})
+			p, err := s.Articles(ctx, conduit.ArticleFilter{Tag: "go"}, conduit.PageArgs{First: 10}, conduit.FullArticle)
 			require.NoError(t, err)
 			ids := make([]int64, len(p.Items))
 			pageTags := make([][]string, len(p.Items))
@@ -348,6 +348,26 @@ func TestArticleService_Articles(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, [][]string{{"go", "web"}, {"go"}, {"go", "db"}}, tags)
 			require.Equal(t, tags, pageTags, "a page carries each article's tags, read in the same query")
+		})
+		t.Run("Parts", func(t *testing.T) {
+			bare, err := s.Articles(ctx, conduit.ArticleFilter{Tag: "go"}, conduit.PageArgs{First: 10}, conduit.ArticleParts{})
+			require.NoError(t, err)
+			full, err := s.Articles(ctx, conduit.ArticleFilter{Tag: "go"}, conduit.PageArgs{First: 10}, conduit.ArticleParts{Body: true, Tags: true, Author: true})
+			require.NoError(t, err)
+			require.Equal(t, titles(full.Items), titles(bare.Items))
+			for i, a := range bare.Items {
+				require.Empty(t, a.Body, "a body that was not asked for")
+				require.Nil(t, a.Tags, "tags that were not asked for")
+				require.Nil(t, a.Author, "an author who was not asked for")
+				f := full.Items[i]
+				require.NotEmpty(t, f.Body)
+				require.NotNil(t, f.Tags)
+				author, err := us.UserByID(ctx, f.AuthorID)
+				require.NoError(t, err)
+				require.Equal(t, author, f.Author, "the author read with the page is the one UserByID reads")
+				f.Body, f.Tags, f.Author = "", nil, nil
+				require.Equal(t, a, f, "the same short columns either way")
+			}
 		})
 	})
 }
@@ -365,7 +385,7 @@ func TestArticleService_ArticlesStable(t *testing.T) {
 		}
 		// snapshot returns the ids that f matches now, newest first.
 		snapshot := func(t *testing.T, f conduit.ArticleFilter) []int64 {
-			p, err := s.Articles(ctx, f, conduit.PageArgs{First: conduit.MaxPageSize})
+			p, err := s.Articles(ctx, f, conduit.PageArgs{First: conduit.MaxPageSize}, conduit.FullArticle)
 			require.NoError(t, err)
 			require.False(t, p.HasNextPage)
 			require.GreaterOrEqual(t, len(p.Items), 47)
@@ -378,7 +398,7 @@ func TestArticleService_ArticlesStable(t *testing.T) {
 				args := conduit.PageArgs{First: 20}
 				for pages := 0; ; pages++ {
 					require.Less(t, pages, 4)
-					p, err := s.Articles(ctx, f, args)
+					p, err := s.Articles(ctx, f, args, conduit.FullArticle)
 					require.NoError(t, err)
 					got = append(got, articleIDs(p.Items)...)
 					// Newer than everything: unseen going forward.
@@ -398,7 +418,7 @@ func TestArticleService_ArticlesStable(t *testing.T) {
 				args := conduit.PageArgs{Last: 20}
 				for pages := 0; ; pages++ {
 					require.Less(t, pages, 10)
-					p, err := s.Articles(ctx, f, args)
+					p, err := s.Articles(ctx, f, args, conduit.FullArticle)
 					require.NoError(t, err)
 					for i := 1; i < len(p.Items); i++ {
 						prev, cur := p.Items[i-1], p.Items[i]
@@ -452,11 +472,11 @@ func TestArticleService_Statements(t *testing.T) {
 				want int64
 			}{
 				{"Articles", func(ctx context.Context) error {
-					_, err := s.Articles(ctx, conduit.ArticleFilter{Tag: "c"}, conduit.PageArgs{First: n})
+					_, err := s.Articles(ctx, conduit.ArticleFilter{Tag: "c"}, conduit.PageArgs{First: n}, conduit.FullArticle)
 					return err
 				}, 1},
 				{"ArticlesFeed", func(ctx context.Context) error {
-					_, err := s.Articles(ctx, conduit.ArticleFilter{FeedOf: u.ID}, conduit.PageArgs{Last: n})
+					_, err := s.Articles(ctx, conduit.ArticleFilter{FeedOf: u.ID}, conduit.PageArgs{Last: n}, conduit.FullArticle)
 					return err
 				}, 1},
 				{"CountArticles", func(ctx context.Context) error {

@@ -74,7 +74,7 @@ func TestSeed(t *testing.T) {
 		// The seeded data works through the services, and the services
 		// still work after it (the id sequences moved on).
 		s := store.NewArticleService(db)
-		p, err := s.Articles(ctx, conduit.ArticleFilter{}, conduit.PageArgs{First: 5})
+		p, err := s.Articles(ctx, conduit.ArticleFilter{}, conduit.PageArgs{First: 5}, conduit.FullArticle)
 		require.NoError(t, err)
 		require.Len(t, p.Items, 5)
 		require.True(t, p.Items[0].CreatedAt.Before(store.SeedEnd.Add(time.Second)))
@@ -217,7 +217,7 @@ func logPlans(t *testing.T, db *store.DB) {
 	// The user who follows the most, and the one who favorited the most.
 	feedOf := store.QueryInt(t, db, "SELECT id FROM users ORDER BY following_count DESC LIMIT 1")
 	favBy := store.QueryInt(t, db, "SELECT user_id FROM favorites GROUP BY user_id ORDER BY count(*) DESC LIMIT 1")
-	first, err := s.Articles(ctx, conduit.ArticleFilter{}, conduit.PageArgs{First: 20})
+	first, err := s.Articles(ctx, conduit.ArticleFilter{}, conduit.PageArgs{First: 20}, conduit.FullArticle)
 	require.NoError(t, err)
 	deep := first.Cursors[19]
 	deep.Time = deep.Time.AddDate(0, -6, 0)
@@ -236,7 +236,7 @@ func logPlans(t *testing.T, db *store.DB) {
 		{"author", conduit.ArticleFilter{AuthorID: feedOf}, conduit.PageArgs{First: 20}},
 	} {
 		began := time.Now()
-		_, err := s.Articles(ctx, tc.f, tc.args)
+		_, err := s.Articles(ctx, tc.f, tc.args, conduit.FullArticle)
 		require.NoError(t, err)
 		took := time.Since(began)
 		began = time.Now()
