@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
 const createArticleMutation = `mutation($in: CreateArticleInput!) { createArticle(input: $in) { article { id slug title tags author { username } favoritesCount commentsCount } } }`
@@ -341,4 +343,25 @@ func TestCountsUnderConcurrency(t *testing.T) {
 		require.Len(t, out.Article.Comments.Nodes, out.Article.CommentsCount)
 		require.Equal(t, 16, out.Article.CommentsCount, "every addComment landed")
 	})
+}
+
+// TestDeferInline checks that a @defer'd fragment is accepted and its
+// fields come back in the one response, since the HTTP transport answers
+// in one piece.
+func TestDeferInline(t *testing.T) {
+	api := newTestAPI(t, testenv.SQLite(t))
+	ann := api.mustSignUp(t, "ann")
+	a := api.mustCreateArticle(t, ann, "Deferred", "go")
+	api.mustAddComment(t, ann, a.ID, "First!")
+	var out struct {
+		Article struct {
+			Title    string
+			Comments struct{ Nodes []struct{ Body string } }
+		}
+	}
+	api.post(t, "", `query($slug: String!) { article(slug: $slug) { title ... @defer { comments { nodes { body } } } } }`,
+		map[string]any{"slug": a.Slug}).decode(t, &out)
+	require.Equal(t, "Deferred", out.Article.Title)
+	require.Len(t, out.Article.Comments.Nodes, 1)
+	require.Equal(t, "First!", out.Article.Comments.Nodes[0].Body)
 }

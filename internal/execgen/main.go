@@ -17,7 +17,11 @@
 //   - objects resolve their fields one after another (gqlgen's own
 //     DisableConcurrency, which it sets for Mutation), and
 //   - lists marshal their elements one after another, with the same panic
-//     recovery per element that gqlgen's MarshalSliceConcurrently has.
+//     recovery per element that gqlgen's MarshalSliceConcurrently has, and
+//   - objects make no @defer group: with their fields resolved in order,
+//     nothing can be deferred (gqlgen then resolves a @defer'd field inline,
+//     as it did before for clients that do not ask for multipart answers),
+//     and the group cost every object its path and two allocations.
 //
 // A field that would rely on its siblings running concurrently (a loader
 // Load that waits for other elements' keys) would be slow here, one loader
@@ -25,6 +29,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"regexp"
@@ -32,6 +37,7 @@ import (
 	"github.com/99designs/gqlgen/api"
 	"github.com/99designs/gqlgen/codegen"
 	"github.com/99designs/gqlgen/codegen/config"
+	"golang.org/x/tools/imports"
 )
 
 func main() {
@@ -54,6 +60,13 @@ func run(configFile string) error {
 		return err
 	}
 	out, err := serialSlices(src)
+	if err == nil {
+		out, err = noDeferredGroups(out)
+	}
+	if err == nil {
+		// Drop the imports that only the removed code used.
+		out, err = imports.Process(cfg.Exec.Filename, out, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", cfg.Exec.Filename, err)
 	}
@@ -92,6 +105,28 @@ func serialSlices(src []byte) ([]byte, error) {
 	}
 	out := sliceCall.ReplaceAll(src, []byte("marshalSliceSerially(ctx, len(v), "))
 	return append(out, serialHelper...), nil
+}
+
+// deferredGroup is the @defer group that gqlgen's object template makes,
+// and the block that hands it over once the fields have resolved.
+var (
+	deferredGroup = regexp.MustCompile(`\n\tdeferred := graphql\.NewDeferredGroup\(ctx\)\n`)
+	deferredBlock = regexp.MustCompile(`\n\tif n := len\(deferred\.Defers\); n > 0 \{\n[^}]*\n\t\}\n`)
+)
+
+// noDeferredGroups removes the @defer groups of objects, which nothing can
+// fill once no field resolves concurrently. It fails when a field still
+// schedules on a group, or when it finds no group to remove.
+func noDeferredGroups(src []byte) ([]byte, error) {
+	if bytes.Contains(src, []byte("&deferred")) {
+		return nil, fmt.Errorf("a field is still scheduled on a @defer group")
+	}
+	groups, blocks := len(deferredGroup.FindAllIndex(src, -1)), len(deferredBlock.FindAllIndex(src, -1))
+	if groups == 0 || groups != blocks {
+		return nil, fmt.Errorf("found %d @defer groups and %d hand-overs: has gqlgen's object template changed?", groups, blocks)
+	}
+	src = deferredGroup.ReplaceAll(src, []byte("\n"))
+	return deferredBlock.ReplaceAll(src, []byte("\n")), nil
 }
 
 // serialHelper is appended to the generated executor.
