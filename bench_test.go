@@ -90,3 +90,10 @@ const (
 	benchHomeSignedInQuery = `{ articles(first: 20) { nodes { title slug description createdAt tags favoritesCount viewerHasFavorited commentsCount author { username image viewerIsFollowing } } } }`
 	benchList100Query      = `{ articles(first: 100) { nodes { id title author { id username } } } }`
 )
+
+// BenchmarkTypename measures the fixed cost of a request: the middleware,
+// the transport and gqlgen around an operation that reads nothing.
+func BenchmarkTypename(b *testing.B) {
+	api := newTestAPIWith(b, testenv.SQLite(b), testConfig())
+	benchQuery(b, api, "", `{ __typename }`, nil)
+}

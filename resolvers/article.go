@@ -25,7 +25,7 @@ func (r *articleResolver) Tags(ctx context.Context, objs []*conduit.Article) ([]
 	if len(missing) == 0 {
 		return out, nil
 	}
-	tags, err := loaders.For(ctx).ArticleTags.LoadAll(ctx, missing)
+	tags, err := loaders.For(ctx).ArticleTags().LoadAll(ctx, missing)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func (r *articleResolver) Author(ctx context.Context, objs []*conduit.Article) (
 	if read {
 		return out, nil
 	}
-	return loaders.For(ctx).UserByID.LoadAll(ctx, ids)
+	return loaders.For(ctx).UserByID().LoadAll(ctx, ids)
 }
 
 // ViewerHasFavorited is batched over all articles of a list.
@@ -59,7 +59,7 @@ func (r *articleResolver) ViewerHasFavorited(ctx context.Context, objs []*condui
 	for i, a := range objs {
 		ids[i] = a.ID
 	}
-	return loaders.For(ctx).ViewerHasFavorited.LoadAll(ctx, ids)
+	return loaders.For(ctx).ViewerHasFavorited().LoadAll(ctx, ids)
 }
 
 // Comments pages through the article's comments, oldest first.
@@ -118,7 +118,7 @@ func (r *mutationResolver) DeleteArticle(ctx context.Context, input models.Delet
 	if err := r.Articles.DeleteArticle(ctx, viewer.ID, id); err != nil {
 		return nil, err
 	}
-	loaders.For(ctx).ArticleByID.Clear(id)
+	loaders.For(ctx).ArticleByID().Clear(id)
 	r.publish(ctx, conduit.Event{Kind: conduit.EventArticleDeleted, ArticleID: id})
 	return &models.DeleteArticlePayload{DeletedArticleID: input.ID}, nil
 }
@@ -152,14 +152,14 @@ func (r *mutationResolver) changeFavorite(ctx context.Context, articleID string,
 	if err != nil {
 		return nil, err
 	}
-	loaders.For(ctx).ViewerHasFavorited.Clear(id)
+	loaders.For(ctx).ViewerHasFavorited().Clear(id)
 	r.publish(ctx, conduit.Event{Kind: conduit.EventArticleUpdated, ArticleID: id})
 	return primeArticle(ctx, a), nil
 }
 
 // primeArticle makes the operation's later fields see a as it is now.
 func primeArticle(ctx context.Context, a *conduit.Article) *conduit.Article {
-	l := loaders.For(ctx).ArticleByID
+	l := loaders.For(ctx).ArticleByID()
 	l.Clear(a.ID)
 	l.Prime(a.ID, a)
 	return a

@@ -19,7 +19,7 @@ func (r *commentResolver) Author(ctx context.Context, objs []*conduit.Comment) (
 	for i, c := range objs {
 		ids[i] = c.AuthorID
 	}
-	return loaders.For(ctx).UserByID.LoadAll(ctx, ids)
+	return loaders.For(ctx).UserByID().LoadAll(ctx, ids)
 }
 
 // Article loads the articles of a list of comments in one batch.
@@ -28,7 +28,7 @@ func (r *commentResolver) Article(ctx context.Context, objs []*conduit.Comment) 
 	for i, c := range objs {
 		ids[i] = c.ArticleID
 	}
-	return loaders.For(ctx).ArticleByID.LoadAll(ctx, ids)
+	return loaders.For(ctx).ArticleByID().LoadAll(ctx, ids)
 }
 
 // AddComment adds the viewer's comment to an article.
@@ -41,7 +41,7 @@ func (r *mutationResolver) AddComment(ctx context.Context, input models.AddComme
 	if err != nil {
 		return nil, err
 	}
-	loaders.For(ctx).ArticleByID.Clear(articleID)
+	loaders.For(ctx).ArticleByID().Clear(articleID)
 	r.publish(ctx, conduit.Event{Kind: conduit.EventCommentAdded, ArticleID: articleID, CommentID: c.ID, AuthorID: c.AuthorID})
 	return &models.AddCommentPayload{Comment: c}, nil
 }
@@ -56,7 +56,7 @@ func (r *mutationResolver) DeleteComment(ctx context.Context, input models.Delet
 	if err != nil {
 		return nil, err
 	}
-	loaders.For(ctx).ArticleByID.Clear(c.ArticleID)
+	loaders.For(ctx).ArticleByID().Clear(c.ArticleID)
 	r.publish(ctx, conduit.Event{Kind: conduit.EventCommentDeleted, ArticleID: c.ArticleID, CommentID: c.ID, AuthorID: c.AuthorID})
 	return &models.DeleteCommentPayload{DeletedCommentID: input.ID}, nil
 }

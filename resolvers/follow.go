@@ -40,7 +40,7 @@ func (r *mutationResolver) changeFollow(ctx context.Context, userID string, chan
 		return nil, err
 	}
 	primeUser(ctx, u)
-	loaders.For(ctx).ViewerIsFollowing.Clear(id)
+	loaders.For(ctx).ViewerIsFollowing().Clear(id)
 	return u, nil
 }
 

@@ -63,9 +63,9 @@ func (r *queryResolver) nodeThunk(ctx context.Context, typ string, id int64) fun
 	l := loaders.For(ctx)
 	switch typ {
 	case models.TypeUser:
-		return nodeOf(l.UserByID.LoadThunk(ctx, id))
+		return nodeOf(l.UserByID().LoadThunk(ctx, id))
 	case models.TypeArticle:
-		return nodeOf(l.ArticleByID.LoadThunk(ctx, id))
+		return nodeOf(l.ArticleByID().LoadThunk(ctx, id))
 	case models.TypeComment:
 		return func() (models.Node, error) {
 			c, err := notFoundIsNil(r.Comments.CommentByID(ctx, id))

@@ -107,7 +107,7 @@ func (r *Resolver) primeUsersByID(ctx context.Context, ids []int64) func() {
 func (r *Resolver) authorFetches(ctx context.Context, sets []ast.SelectionSet, ids []int64) []func() {
 	fetches := []func(){r.primeUsersByID(ctx, ids)}
 	if selects(ctx, sets, "User", "viewerIsFollowing") {
-		fetches = append(fetches, primeBools(ctx, loaders.For(ctx).ViewerIsFollowing, r.Users.FollowingAmong, conduit.ViewerIDFromContext(ctx), ids))
+		fetches = append(fetches, primeBools(ctx, loaders.For(ctx).ViewerIsFollowing(), r.Users.FollowingAmong, conduit.ViewerIDFromContext(ctx), ids))
 	}
 	return fetches
 }
@@ -125,7 +125,7 @@ func (r *Resolver) prefetchArticles(ctx context.Context, fields map[string][]ast
 	}
 	var fetches []func()
 	if _, ok := fields["viewerHasFavorited"]; ok {
-		fetches = append(fetches, primeBools(ctx, loaders.For(ctx).ViewerHasFavorited, r.Articles.FavoritedAmong, conduit.ViewerIDFromContext(ctx), ids))
+		fetches = append(fetches, primeBools(ctx, loaders.For(ctx).ViewerHasFavorited(), r.Articles.FavoritedAmong, conduit.ViewerIDFromContext(ctx), ids))
 	}
 	if sets, ok := fields["author"]; ok {
 		fetches = append(fetches, r.authorFetches(ctx, sets, authorIDs)...)
@@ -151,5 +151,5 @@ func (r *Resolver) prefetchUsers(ctx context.Context, users []*conduit.User) {
 	if _, ok := itemFields(ctx, "User")["viewerIsFollowing"]; !ok || len(users) == 0 {
 		return
 	}
-	primeBools(ctx, loaders.For(ctx).ViewerIsFollowing, r.Users.FollowingAmong, conduit.ViewerIDFromContext(ctx), userIDs(users))()
+	primeBools(ctx, loaders.For(ctx).ViewerIsFollowing(), r.Users.FollowingAmong, conduit.ViewerIDFromContext(ctx), userIDs(users))()
 }

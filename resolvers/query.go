@@ -32,7 +32,7 @@ func (r *queryResolver) User(ctx context.Context, username string) (*conduit.Use
 func (r *queryResolver) Article(ctx context.Context, slug string) (*conduit.Article, error) {
 	a, err := notFoundIsNil(r.Resolver.Articles.ArticleBySlug(ctx, slug))
 	if a != nil {
-		loaders.For(ctx).ArticleByID.Prime(a.ID, a)
+		loaders.For(ctx).ArticleByID().Prime(a.ID, a)
 	}
 	return a, err
 }

@@ -23,7 +23,7 @@ func (r *userResolver) Email(ctx context.Context, obj *conduit.User) (*string, e
 
 // ViewerIsFollowing is batched over all users of a list.
 func (r *userResolver) ViewerIsFollowing(ctx context.Context, objs []*conduit.User) ([]bool, error) {
-	return loaders.For(ctx).ViewerIsFollowing.LoadAll(ctx, userIDs(objs))
+	return loaders.For(ctx).ViewerIsFollowing().LoadAll(ctx, userIDs(objs))
 }
 
 // Articles pages through the user's articles, newest first.

@@ -36,13 +36,19 @@ func NewFactory(svc Services) *Factory {
 }
 
 // Loaders holds every loader of one operation. Viewer-dependent loaders are
-// bound to the viewer of that operation, and nothing here outlives it.
+// bound to the viewer of that operation, and nothing here outlives it. Each
+// loader is made when the operation first uses it: most operations use one
+// or two, and { __typename } none.
 type Loaders struct {
-	UserByID           *dataloadgen.Loader[int64, *conduit.User]
-	ViewerIsFollowing  *dataloadgen.Loader[int64, bool]
-	ArticleByID        *dataloadgen.Loader[int64, *conduit.Article]
-	ArticleTags        *dataloadgen.Loader[int64, []string]
-	ViewerHasFavorited *dataloadgen.Loader[int64, bool]
+	f        *Factory
+	viewerID int64
+
+	made               sync.Mutex
+	userByID           *dataloadgen.Loader[int64, *conduit.User]
+	viewerIsFollowing  *dataloadgen.Loader[int64, bool]
+	articleByID        *dataloadgen.Loader[int64, *conduit.Article]
+	articleTags        *dataloadgen.Loader[int64, []string]
+	viewerHasFavorited *dataloadgen.Loader[int64, bool]
 
 	signedIn atomic.Int64
 
@@ -57,8 +63,8 @@ func (l *Loaders) PrimeUser(u *conduit.User) {
 	if l.users == nil {
 		l.users = map[int64]bool{}
 	}
-	l.UserByID.Clear(u.ID)
-	l.UserByID.Prime(u.ID, u)
+	l.UserByID().Clear(u.ID)
+	l.UserByID().Prime(u.ID, u)
 	l.users[u.ID] = true
 }
 
@@ -89,14 +95,46 @@ func (l *Loaders) IsViewer(ctx context.Context, userID int64) bool {
 
 // New returns loaders for an operation run by the viewer in ctx.
 func (f *Factory) New(ctx context.Context) *Loaders {
-	viewerID := conduit.ViewerIDFromContext(ctx)
-	return &Loaders{
-		UserByID:           dataloadgen.NewLoader(listFetch(f.svc.Users.UsersByIDs), f.opts...),
-		ViewerIsFollowing:  dataloadgen.NewLoader(viewerFetch(viewerID, f.svc.Users.FollowingAmong), f.opts...),
-		ArticleByID:        dataloadgen.NewLoader(listFetch(f.svc.Articles.ArticlesByIDs), f.opts...),
-		ArticleTags:        dataloadgen.NewLoader(listFetch(f.svc.Articles.TagsOf), f.opts...),
-		ViewerHasFavorited: dataloadgen.NewLoader(viewerFetch(viewerID, f.svc.Articles.FavoritedAmong), f.opts...),
+	return &Loaders{f: f, viewerID: conduit.ViewerIDFromContext(ctx)}
+}
+
+// UserByID loads users by id.
+func (l *Loaders) UserByID() *dataloadgen.Loader[int64, *conduit.User] {
+	return lazy(l, &l.userByID, func(l *Loaders) fetch[*conduit.User] { return listFetch(l.f.svc.Users.UsersByIDs) })
+}
+
+// ViewerIsFollowing loads whether the viewer follows users, by their ids.
+func (l *Loaders) ViewerIsFollowing() *dataloadgen.Loader[int64, bool] {
+	return lazy(l, &l.viewerIsFollowing, func(l *Loaders) fetch[bool] { return viewerFetch(l.viewerID, l.f.svc.Users.FollowingAmong) })
+}
+
+// ArticleByID loads articles (without tags) by id.
+func (l *Loaders) ArticleByID() *dataloadgen.Loader[int64, *conduit.Article] {
+	return lazy(l, &l.articleByID, func(l *Loaders) fetch[*conduit.Article] { return listFetch(l.f.svc.Articles.ArticlesByIDs) })
+}
+
+// ArticleTags loads articles' tags by article id.
+func (l *Loaders) ArticleTags() *dataloadgen.Loader[int64, []string] {
+	return lazy(l, &l.articleTags, func(l *Loaders) fetch[[]string] { return listFetch(l.f.svc.Articles.TagsOf) })
+}
+
+// ViewerHasFavorited loads whether the viewer favorited articles, by their ids.
+func (l *Loaders) ViewerHasFavorited() *dataloadgen.Loader[int64, bool] {
+	return lazy(l, &l.viewerHasFavorited, func(l *Loaders) fetch[bool] { return viewerFetch(l.viewerID, l.f.svc.Articles.FavoritedAmong) })
+}
+
+// fetch is a loader's batch function.
+type fetch[V any] func(context.Context, []int64) ([]V, []error)
+
+// lazy returns the loader in *p, made on first use with the batch function
+// that newFetch returns (a function, so that nothing is built per call).
+func lazy[V any](l *Loaders, p **dataloadgen.Loader[int64, V], newFetch func(*Loaders) fetch[V]) *dataloadgen.Loader[int64, V] {
+	l.made.Lock()
+	defer l.made.Unlock()
+	if *p == nil {
+		*p = dataloadgen.NewLoader(newFetch(l), l.f.opts...)
 	}
+	return *p
 }
 
 type loadersKey struct{}
