@@ -46,7 +46,9 @@ func eachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
 }
 
 func testConfig() config {
-	return config{JWTSecret: "test-secret-test-secret-test-secret", TokenTTL: time.Hour, Limits: httpapi.DefaultLimits, CORSOrigins: []string{"*"}, Env: envDevelopment}
+	// TokenRecheck is long, so that every test of what a write does to
+	// tokens and viewers checks that this instance forgets at once.
+	return config{JWTSecret: "test-secret-test-secret-test-secret", TokenTTL: time.Hour, TokenRecheck: time.Hour, Limits: httpapi.DefaultLimits, CORSOrigins: []string{"*"}, Env: envDevelopment}
 }
 
 func newTestAPI(t *testing.T, dsn string) *testAPI {

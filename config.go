@@ -30,6 +30,7 @@ type config struct {
 	Env             string
 	JWTSecret       string
 	TokenTTL        time.Duration
+	TokenRecheck    time.Duration
 	Playground      bool
 	CORSOrigins     []string
 	Limits          httpapi.Limits
@@ -101,6 +102,7 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.String(&c.Env, "env", "CONDUIT_ENV", envDevelopment, "development or production")
 	e.String(&c.JWTSecret, "jwt-secret", "CONDUIT_JWT_SECRET", "", "HMAC secret for tokens, at least 32 bytes (required in production)")
 	e.Duration(&c.TokenTTL, "token-ttl", "CONDUIT_TOKEN_TTL", 30*24*time.Hour, "token lifetime")
+	e.Duration(&c.TokenRecheck, "token-recheck", "CONDUIT_TOKEN_RECHECK", time.Second, "how long a token check may reuse the user it read: a password change made on another instance refuses older tokens here within this (0: read on every request)")
 	playground := new(string)
 	e.String(playground, "playground", "CONDUIT_PLAYGROUND", "auto", "serve the GraphiQL playground at /: true, false or auto (on outside production)")
 	origins := new(string)

@@ -276,10 +276,12 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 	db, c := d.db, d.cache
 	storeUsers := store.NewUserService(db, auth.NewArgon2())
 	tokens := auth.NewTokens([]byte(cfg.JWTSecret), cfg.TokenTTL)
-	// Token checks read the database, never the cache: a lost invalidation
-	// must not keep a token alive after a password change.
-	authn := &auth.Authenticator{Tokens: tokens, Users: storeUsers}
-	users := cache.NewUserService(storeUsers, c)
+	// Token checks read the database, never the shared cache: a lost
+	// invalidation must not keep a token alive after a password change. They
+	// reuse what they read for TokenRecheck, and this instance's own writes
+	// forget it at once.
+	authn := &auth.Authenticator{Tokens: tokens, Users: storeUsers, Fresh: cfg.TokenRecheck}
+	users := auth.ForgetOnWrite(cache.NewUserService(storeUsers, c), authn)
 	articles := cache.NewArticleService(store.NewArticleService(db), c)
 	comments := cache.NewCommentService(store.NewCommentService(db), c)
 	factory := loaders.NewFactory(loaders.Services{Users: users, Articles: articles})

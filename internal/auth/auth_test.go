@@ -52,6 +52,16 @@ func TestTokens(t *testing.T) {
 		_, _, err := later.Parse(tok)
 		require.Equal(t, conduit.EUNAUTHENTICATED, conduit.ErrorCode(err))
 	})
+	t.Run("ErrExpiredAfterVerified", func(t *testing.T) {
+		clock := NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour)
+		tok, err := clock.Issue(u)
+		require.NoError(t, err)
+		_, _, err = clock.Parse(tok)
+		require.NoError(t, err)
+		clock.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+		_, _, err = clock.Parse(tok)
+		require.Equal(t, conduit.EUNAUTHENTICATED, conduit.ErrorCode(err), "a token verified before is refused once it expires")
+	})
 	t.Run("ErrOtherSecret", func(t *testing.T) {
 		other := NewTokens([]byte("another-secret-another-secret-xx"), time.Hour)
 		_, _, err := other.Parse(tok)
