@@ -163,6 +163,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := newLogger(cfg.LogFormat, stderr)
+	tuneGC(getenv)
 	if cfg.JWTSecret == "" {
 		log.Warn("no CONDUIT_JWT_SECRET set: signing tokens with the development secret")
 		cfg.JWTSecret = devSecret
@@ -197,6 +198,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fmt.Fprintf(stdout, "Conduit %s listening on http://%s (GraphQL at /graphql%s), database %s\n",
 		buildVersion(), displayAddr(ln.Addr()), playgroundNote(cfg.Playground), db.Dialect())
 	return serveUntil(ctx, newHandler(cfg, d, log), ln, d.stopping, cfg.ShutdownTimeout, log)
+}
+
+// Garbage collector defaults for serving, each used only when its
+// variable is not set. A request allocates a few hundred kilobytes that
+// are garbage once it is answered; at Go's default GOGC=100 the collector
+// took about a tenth of the CPU in the benchmarks' profiles. 400 lets the
+// heap grow to five times what is live (tens of megabytes here), and the
+// memory limit makes the collector work harder before the process outgrows
+// a small server instead of after.
+const (
+	defaultGOGC       = 400
+	defaultGOMEMLIMIT = 512 << 20
+)
+
+// tuneGC applies the collector defaults unless GOGC or GOMEMLIMIT is set.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGOGC)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultGOMEMLIMIT)
+	}
 }
 
 // share sets up what instances share: with a Redis URL, the cache and the

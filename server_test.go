@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -205,4 +207,19 @@ func TestStaticBinary(t *testing.T) {
 	base := waitForURL(t, &stdout, exited)
 	checkServing(t, base)
 	require.FileExists(t, filepath.Join(work, "conduit.db"), "the binary creates its database where it runs")
+}
+
+// TestTuneGC checks that serve's collector defaults apply only where the
+// operator set nothing.
+func TestTuneGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	tuneGC(func(string) string { return "" })
+	require.Equal(t, defaultGOGC, debug.SetGCPercent(100))
+	require.Equal(t, int64(defaultGOMEMLIMIT), debug.SetMemoryLimit(math.MaxInt64))
+
+	set := map[string]string{"GOGC": "100", "GOMEMLIMIT": "1GiB"}
+	tuneGC(func(k string) string { return set[k] })
+	require.Equal(t, 100, debug.SetGCPercent(100), "GOGC set: left alone")
+	require.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(math.MaxInt64), "GOMEMLIMIT set: left alone")
 }
