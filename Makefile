@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PLAYGROUND_DIST := internal/httpapi/playground/dist/index.html
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: run build playground generate check-generated test test-go conformance deps vet bench load clean
+.PHONY: run build playground generate check-generated test test-go conformance deps vet bench load pgo clean
 
 ## run: build the playground and the binary, then serve on :8080 with ./conduit.db
 run: build
@@ -54,6 +54,10 @@ test-go:
 ## bench: request benchmarks through the real handler on a seeded SQLite database
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 .
+
+## pgo: refresh default.pgo, the CPU profile that guides the release build, from the request benchmarks
+pgo:
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench 'Pages/Bench|Typename' -benchtime 3s -count 1 -cpuprofile default.pgo .
 
 ## load: seed a database, start the binary on loopback and send it traffic (LOAD_DURATION, LOAD_CLIENTS)
 load: build
