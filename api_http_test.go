@@ -151,6 +151,13 @@ func TestHTTP(t *testing.T) {
 	t.Run("RequestID", func(t *testing.T) {
 		rec := raw("POST", "/graphql", "application/json", `{"query":"{ viewer { id } }"}`, "X-Request-ID", "abc-123")
 		require.Equal(t, "abc-123", rec.Header().Get("X-Request-ID"))
+		seen := map[string]bool{}
+		for _, bad := range []string{"", "a b", "<script>", strings.Repeat("x", 65)} {
+			id := raw("POST", "/graphql", "application/json", `{"query":"{ viewer { id } }"}`, "X-Request-ID", bad).Header().Get("X-Request-ID")
+			require.Regexp(t, `^[0-9a-f]{16}$`, id, "an unusable id %q is replaced", bad)
+			require.False(t, seen[id], "request ids repeat")
+			seen[id] = true
+		}
 	})
 	t.Run("CORSPreflight", func(t *testing.T) {
 		rec := raw("OPTIONS", "/graphql", "", "", "Origin", "https://app.example.com", "Access-Control-Request-Method", "POST")

@@ -27,6 +27,7 @@ import (
 	"github.com/conduit-graphql/conduit/internal/conduit"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/loaders"
+	"github.com/conduit-graphql/conduit/internal/logbuf"
 	"github.com/conduit-graphql/conduit/internal/metrics"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
 	"github.com/conduit-graphql/conduit/internal/store"
@@ -145,11 +146,19 @@ func buildVersion() string {
 	return version
 }
 
-func newLogger(format string, w io.Writer) *slog.Logger {
+// logFlushInterval is how long an info line (the access log) may wait in
+// the log's buffer; warnings and errors are written at once.
+const logFlushInterval = 200 * time.Millisecond
+
+// newLogger logs to w in format, buffered: a line per request must not
+// cost a write system call per request. close flushes what is left.
+func newLogger(format string, w io.Writer) (log *slog.Logger, close func()) {
+	b := logbuf.New(w, logFlushInterval)
+	var h slog.Handler = slog.NewTextHandler(b, nil)
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		h = slog.NewJSONHandler(b, nil)
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(logbuf.Handler(h, b)), func() { _ = b.Close() }
 }
 
 // serve runs the API until ctx ends, then stops gracefully.
@@ -162,7 +171,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	} else if err := finish(); err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogFormat, stderr)
+	log, closeLog := newLogger(cfg.LogFormat, stderr)
+	defer closeLog()
 	tuneGC(getenv)
 	if cfg.JWTSecret == "" {
 		log.Warn("no CONDUIT_JWT_SECRET set: signing tokens with the development secret")

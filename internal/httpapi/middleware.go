@@ -4,14 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -19,7 +17,32 @@ import (
 	"github.com/conduit-graphql/conduit/internal/conduit"
 )
 
-var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+// saneRequestID reports whether a client's X-Request-ID may be used as the
+// request's id: 1 to 64 characters of [A-Za-z0-9._-].
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// newRequestID returns 16 random hex digits. Request ids must be unique,
+// not secret, so the runtime's fast generator will do.
+func newRequestID() string {
+	var b [16]byte
+	n := rand.Uint64()
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = "0123456789abcdef"[n&15]
+		n >>= 4
+	}
+	return string(b[:])
+}
 
 // withRequestID gives each request an id (the client's X-Request-ID when it
 // is sane), echoes it in the response and puts it into the context, so a
@@ -27,10 +50,8 @@ var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-ID")
-		if !requestIDRE.MatchString(id) {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
+		if !saneRequestID(id) {
+			id = newRequestID()
 		}
 		w.Header().Set("X-Request-ID", id)
 		next.ServeHTTP(w, r.WithContext(conduit.NewContextWithRequestID(r.Context(), id)))
@@ -128,7 +149,10 @@ func withAuth(authenticate func(ctx context.Context, authorization string) (cont
 			writeJSONError(w, http.StatusServiceUnavailable, conduit.EINTERNAL, "Service unavailable, try again.")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		if ctx != r.Context() {
+			r = r.WithContext(ctx) // a copy of the request: only when needed
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 
