@@ -4,10 +4,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/conduit-graphql/conduit/internal/auth"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 )
 
@@ -34,6 +36,8 @@ type config struct {
 	CORSOrigins     []string
 	Limits          httpapi.Limits
 	RateLimit       httpapi.RateLimit
+	SignInLimit     auth.SignInLimit
+	HashSlots       int
 	Trusted         httpapi.TrustedDocuments
 	ShutdownTimeout time.Duration
 	LogFormat       string
@@ -118,6 +122,9 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.String(&perSecond, "rate-limit", "CONDUIT_RATE_LIMIT", strconv.FormatFloat(httpapi.DefaultRateLimit.PerSecond, 'f', -1, 64), "requests per second one client (user, or IP address) may send to /graphql; 0 turns limiting off")
 	e.Int(&c.RateLimit.Burst, "rate-burst", "CONDUIT_RATE_BURST", httpapi.DefaultRateLimit.Burst, "requests a client may send at once above its rate")
 	e.String(&c.RateLimit.ClientIPHeader, "client-ip-header", "CONDUIT_CLIENT_IP_HEADER", "", "header in which a trusted proxy passes the client's address (e.g. X-Forwarded-For); empty: the connection's address")
+	e.Int(&c.SignInLimit.PerIP, "sign-in-per-ip", "CONDUIT_SIGN_IN_PER_IP", auth.DefaultSignInLimit.PerIP, "sign-in attempts per minute from one client address; 0 turns this limit off")
+	e.Int(&c.SignInLimit.PerEmail, "sign-in-per-email", "CONDUIT_SIGN_IN_PER_EMAIL", auth.DefaultSignInLimit.PerEmail, "sign-in attempts per minute for one e-mail address; 0 turns this limit off")
+	e.Int(&c.HashSlots, "password-hashes", "CONDUIT_PASSWORD_HASHES", runtime.NumCPU(), "password hashes computed at once (19 MiB each); more wait their turn")
 	e.Duration(&c.ShutdownTimeout, "shutdown-timeout", "CONDUIT_SHUTDOWN_TIMEOUT", 15*time.Second, "how long a graceful stop waits for requests in flight")
 	e.String(&c.LogFormat, "log-format", "CONDUIT_LOG_FORMAT", "text", "text or json")
 	return func() error {
@@ -156,6 +163,12 @@ func (c *config) check() error {
 		errs = append(errs, errors.New("--jwt-secret (CONDUIT_JWT_SECRET) is required in production"))
 	} else if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		errs = append(errs, errors.New("--jwt-secret must be at least 32 bytes"))
+	}
+	if c.SignInLimit.PerIP < 0 || c.SignInLimit.PerEmail < 0 {
+		errs = append(errs, errors.New("--sign-in-per-ip and --sign-in-per-email must be 0 (off) or positive"))
+	}
+	if c.HashSlots < 1 {
+		errs = append(errs, errors.New("--password-hashes must be positive"))
 	}
 	if c.RateLimit.PerSecond > 0 && c.RateLimit.Burst < 1 {
 		errs = append(errs, errors.New("--rate-burst must be positive"))

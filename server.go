@@ -274,12 +274,12 @@ type deps struct {
 // the HTTP handler.
 func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 	db, c := d.db, d.cache
-	storeUsers := store.NewUserService(db, auth.NewArgon2())
+	storeUsers := store.NewUserService(db, auth.NewPool(auth.NewArgon2(), cfg.HashSlots))
 	tokens := auth.NewTokens([]byte(cfg.JWTSecret), cfg.TokenTTL)
 	// Token checks read the database, never the cache: a lost invalidation
 	// must not keep a token alive after a password change.
 	authn := &auth.Authenticator{Tokens: tokens, Users: storeUsers}
-	users := cache.NewUserService(storeUsers, c)
+	users := auth.LimitSignIn(cache.NewUserService(storeUsers, c), cfg.SignInLimit)
 	articles := cache.NewArticleService(store.NewArticleService(db), c)
 	comments := cache.NewCommentService(store.NewCommentService(db), c)
 	factory := loaders.NewFactory(loaders.Services{Users: users, Articles: articles})

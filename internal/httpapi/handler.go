@@ -72,8 +72,8 @@ type Options struct {
 func New(o Options) http.Handler {
 	mux := http.NewServeMux()
 	// The rate limit comes before the body is read, so a flood costs little.
-	gql := withStreamStop(o.Stopping, withAuth(o.Authenticate, withRateLimit(o.RateLimit,
-		withBodyLimit(o.Limits.BodyBytes, graphQLMethods(newGraphQL(o))))))
+	gql := withStreamStop(o.Stopping, withClientIP(o.RateLimit.ClientIPHeader, withAuth(o.Authenticate, withRateLimit(o.RateLimit,
+		withBodyLimit(o.Limits.BodyBytes, graphQLMethods(newGraphQL(o)))))))
 	mux.Handle("/graphql", gql)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
