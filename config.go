@@ -116,6 +116,7 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.Int(&c.Limits.Complexity, "max-complexity", "CONDUIT_MAX_COMPLEXITY", d.Complexity, "highest operation complexity (a connection counts first × its fields)")
 	e.Int(&c.Limits.Depth, "max-depth", "CONDUIT_MAX_DEPTH", d.Depth, "deepest selection nesting")
 	e.Int(&c.Limits.Aliases, "max-aliases", "CONDUIT_MAX_ALIASES", d.Aliases, "most aliased fields in one operation")
+	e.Int(&c.Limits.Fields, "max-fields", "CONDUIT_MAX_FIELDS", d.Fields, "most fields in one document, fragments expanded (__schema and __type count 50 more)")
 	var trusted string
 	e.String(&trusted, "trusted-documents", "CONDUIT_TRUSTED_DOCUMENTS", "", "JSON file of sha256 → document: run only these documents (trusted-documents mode)")
 	var perSecond string
@@ -173,7 +174,7 @@ func (c *config) check() error {
 	if c.RateLimit.PerSecond > 0 && c.RateLimit.Burst < 1 {
 		errs = append(errs, errors.New("--rate-burst must be positive"))
 	}
-	for name, v := range map[string]int{"max-tokens": c.Limits.Tokens, "max-complexity": c.Limits.Complexity, "max-depth": c.Limits.Depth, "max-aliases": c.Limits.Aliases, "max-body-bytes": int(c.Limits.BodyBytes)} {
+	for name, v := range map[string]int{"max-tokens": c.Limits.Tokens, "max-complexity": c.Limits.Complexity, "max-depth": c.Limits.Depth, "max-aliases": c.Limits.Aliases, "max-fields": c.Limits.Fields, "max-body-bytes": int(c.Limits.BodyBytes)} {
 		if v < 1 {
 			errs = append(errs, fmt.Errorf("--%s must be positive", name))
 		}

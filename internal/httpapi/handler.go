@@ -28,10 +28,11 @@ type Limits struct {
 	Complexity int   // weighted fields; connections count first × children
 	Depth      int   // nesting of selection sets
 	Aliases    int   // aliased fields
+	Fields     int   // fields of a document, fragments expanded; introspection counts extra
 }
 
 // DefaultLimits are the limits when none are configured.
-var DefaultLimits = Limits{BodyBytes: 1 << 20, Tokens: 10_000, Complexity: 20_000, Depth: 12, Aliases: 30}
+var DefaultLimits = Limits{BodyBytes: 1 << 20, Tokens: 10_000, Complexity: 20_000, Depth: 12, Aliases: 30, Fields: 500}
 
 // DefaultRateLimit is generous for one person's browser and app, and stops
 // a script that hammers the API from one address.
@@ -101,7 +102,8 @@ func newGraphQL(o Options) *handler.Server {
 	srv.AddTransport(websocketTransport(o))
 	srv.AddTransport(transport.SSE{KeepAlivePingInterval: wsKeepAlive})
 	srv.AddTransport(httpTransport{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	queries := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(o.Limits.Tokens)
 	srv.Use(extension.Introspection{})
 	if o.Trusted != nil {
@@ -109,7 +111,8 @@ func newGraphQL(o Options) *handler.Server {
 	} else {
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	}
-	srv.Use(shapeLimit{Depth: o.Limits.Depth, Aliases: o.Limits.Aliases})
+	// After the persisted queries, which fill in the document to measure.
+	srv.Use(documentLimit{Limits: o.Limits, cache: queries})
 	srv.Use(extension.FixedComplexityLimit(o.Limits.Complexity))
 	if o.Metrics != nil {
 		srv.Use(o.Metrics.GraphQL())
