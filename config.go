@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,22 @@ const (
 // devSecret signs tokens in development when no secret is configured, so
 // that tokens survive restarts; production refuses to start without one.
 const devSecret = "conduit-development-secret-do-not-use-in-production"
+
+// publishedSecrets are token secrets that appear in this repository: the
+// development secret, and those of tests and scripts. Anyone can sign
+// tokens with them, so production refuses them. TestPublishedSecretsListed
+// keeps the list complete.
+var publishedSecrets = []string{
+	devSecret,
+	"test-secret-test-secret-test-secret", // api_test.go
+	"load-test-secret-load-test-secret-0", // bench/load.sh, before it drew a random one
+	"0123456789abcdef0123456789abcdef",    // internal/auth tests
+	"another-secret-another-secret-xx",    // internal/auth tests
+}
+
+// minSecretLen is the shortest token secret accepted: HS256's key is 256
+// bits, and a shorter secret is easier to guess offline from one token.
+const minSecretLen = 32
 
 // config is everything `conduit serve` reads from flags and CONDUIT_*
 // variables, once, in run().
@@ -103,7 +120,7 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	databaseFlag(e, &c.DatabaseURL)
 	e.String(&c.RedisURL, "redis-url", "CONDUIT_REDIS_URL", "", "redis:// URL of the shared cache and of subscription events across instances (none by default)")
 	e.String(&c.Env, "env", "CONDUIT_ENV", envDevelopment, "development or production")
-	e.String(&c.JWTSecret, "jwt-secret", "CONDUIT_JWT_SECRET", "", "HMAC secret for tokens, at least 32 bytes (required in production)")
+	e.String(&c.JWTSecret, "jwt-secret", "CONDUIT_JWT_SECRET", "", "HMAC secret for tokens, at least 32 bytes (required in production, and not one published in Conduit's source)")
 	e.Duration(&c.TokenTTL, "token-ttl", "CONDUIT_TOKEN_TTL", 30*24*time.Hour, "token lifetime")
 	playground := new(string)
 	e.String(playground, "playground", "CONDUIT_PLAYGROUND", "auto", "serve the GraphiQL playground at /: true, false or auto (on outside production)")
@@ -160,10 +177,8 @@ func (c *config) check() error {
 	if c.Env != envDevelopment && c.Env != envProduction {
 		errs = append(errs, fmt.Errorf("--env: want development or production, got %q", c.Env))
 	}
-	if c.JWTSecret == "" && c.Env == envProduction {
-		errs = append(errs, errors.New("--jwt-secret (CONDUIT_JWT_SECRET) is required in production"))
-	} else if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
-		errs = append(errs, errors.New("--jwt-secret must be at least 32 bytes"))
+	if err := c.checkSecret(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.SignInLimit.PerIP < 0 || c.SignInLimit.PerEmail < 0 {
 		errs = append(errs, errors.New("--sign-in-per-ip and --sign-in-per-email must be 0 (off) or positive"))
@@ -180,4 +195,19 @@ func (c *config) check() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkSecret refuses a token secret that is too short anywhere, and in
+// production a missing one or one published in this repository.
+func (c *config) checkSecret() error {
+	const generate = "; generate one, e.g. with `openssl rand -base64 48`"
+	switch {
+	case c.JWTSecret == "" && c.Env == envProduction:
+		return errors.New("--jwt-secret (CONDUIT_JWT_SECRET) is required in production" + generate)
+	case c.JWTSecret != "" && len(c.JWTSecret) < minSecretLen:
+		return fmt.Errorf("--jwt-secret (CONDUIT_JWT_SECRET) must be at least %d bytes, got %d%s", minSecretLen, len(c.JWTSecret), generate)
+	case c.Env == envProduction && slices.Contains(publishedSecrets, c.JWTSecret):
+		return errors.New("--jwt-secret (CONDUIT_JWT_SECRET) is a secret published in Conduit's source code, so anyone could sign tokens with it" + generate)
+	}
+	return nil
 }
