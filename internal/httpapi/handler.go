@@ -114,6 +114,7 @@ func newGraphQL(o Options) *handler.Server {
 	// After the persisted queries, which fill in the document to measure.
 	srv.Use(documentLimit{Limits: o.Limits, cache: queries})
 	srv.Use(extension.FixedComplexityLimit(o.Limits.Complexity))
+	srv.Use(nulArguments{})
 	if o.Metrics != nil {
 		srv.Use(o.Metrics.GraphQL())
 	}
