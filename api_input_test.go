@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -41,5 +42,27 @@ func TestNULInArguments(t *testing.T) {
 			require.Equal(t, "BAD_USER_INPUT", resp.code())
 			require.JSONEq(t, `{"bad": null, "good": {"username": "ann"}}`, string(resp.Data))
 		})
+	})
+}
+
+// TestCursorOutOfRange: a cursor is opaque but a client can forge one; a
+// time beyond what PostgreSQL stores answered INTERNAL_SERVER_ERROR there.
+func TestCursorOutOfRange(t *testing.T) {
+	eachDB(t, func(t *testing.T, api *testAPI) {
+		ann := api.mustSignUp(t, "ann")
+		api.mustCreateArticle(t, ann, "Paged")
+		forge := func(micros string) string {
+			return base64.RawURLEncoding.EncodeToString([]byte("c1:" + micros + ":1"))
+		}
+		for _, micros := range []string{"9223372036854775807", "-9223372036854775808", "253402300800000000", "-62135596800000001"} {
+			for _, q := range []string{
+				`query($c: String) { articles(first: 5, after: $c) { totalCount } }`,
+				`query($c: String) { articles(last: 5, before: $c) { totalCount } }`,
+				`query($c: String) { user(username: "ann") { followers(after: $c) { totalCount } articles(after: $c) { totalCount } } }`,
+			} {
+				resp := api.post(t, "", q, map[string]any{"c": forge(micros)})
+				require.Equal(t, "BAD_USER_INPUT", resp.code(), "%s: %+v", micros, resp.Errors)
+			}
+		}
 	})
 }
