@@ -129,6 +129,7 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	d := httpapi.DefaultLimits
 	var body int
 	e.Int(&body, "max-body-bytes", "CONDUIT_MAX_BODY_BYTES", int(d.BodyBytes), "largest request body")
+	e.Duration(&c.Limits.BodyTimeout, "body-timeout", "CONDUIT_BODY_TIMEOUT", d.BodyTimeout, "longest time a request body may take to arrive (websockets and event streams are not cut)")
 	e.Int(&c.Limits.Tokens, "max-tokens", "CONDUIT_MAX_TOKENS", d.Tokens, "most lexical tokens in one document")
 	e.Int(&c.Limits.Complexity, "max-complexity", "CONDUIT_MAX_COMPLEXITY", d.Complexity, "highest operation complexity (a connection counts first × its fields)")
 	e.Int(&c.Limits.Depth, "max-depth", "CONDUIT_MAX_DEPTH", d.Depth, "deepest selection nesting")
@@ -182,6 +183,9 @@ func (c *config) check() error {
 	}
 	if c.SignInLimit.PerIP < 0 || c.SignInLimit.PerEmail < 0 {
 		errs = append(errs, errors.New("--sign-in-per-ip and --sign-in-per-email must be 0 (off) or positive"))
+	}
+	if c.Limits.BodyTimeout <= 0 {
+		errs = append(errs, errors.New("--body-timeout must be positive"))
 	}
 	if c.HashSlots < 1 {
 		errs = append(errs, errors.New("--password-hashes must be positive"))

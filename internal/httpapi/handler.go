@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -23,16 +24,18 @@ import (
 
 // Limits on what one request may ask for.
 type Limits struct {
-	BodyBytes  int64 // request body size
-	Tokens     int   // lexical tokens of a document (gqlparser's limit)
-	Complexity int   // weighted fields; connections count first × children
-	Depth      int   // nesting of selection sets
-	Aliases    int   // aliased fields
-	Fields     int   // fields of a document, fragments expanded; introspection counts extra
+	BodyBytes int64 // request body size
+	// BodyTimeout is how long a request body may take to arrive.
+	BodyTimeout time.Duration
+	Tokens      int // lexical tokens of a document (gqlparser's limit)
+	Complexity  int // weighted fields; connections count first × children
+	Depth       int // nesting of selection sets
+	Aliases     int // aliased fields
+	Fields      int // fields of a document, fragments expanded; introspection counts extra
 }
 
 // DefaultLimits are the limits when none are configured.
-var DefaultLimits = Limits{BodyBytes: 1 << 20, Tokens: 10_000, Complexity: 20_000, Depth: 12, Aliases: 30, Fields: 500}
+var DefaultLimits = Limits{BodyBytes: 1 << 20, BodyTimeout: 30 * time.Second, Tokens: 10_000, Complexity: 20_000, Depth: 12, Aliases: 30, Fields: 500}
 
 // DefaultRateLimit is generous for one person's browser and app, and stops
 // a script that hammers the API from one address.
@@ -93,7 +96,8 @@ func New(o Options) http.Handler {
 		// Outside recover, so a recovered panic counts as the 500 the client gets.
 		h = o.Metrics.Middleware(h)
 	}
-	return withRequestID(withAccessLog(o.Logger, h))
+	// Outermost, so that it sees the connection's own writer.
+	return withBodyTimeout(o.Limits.BodyTimeout, withRequestID(withAccessLog(o.Logger, h)))
 }
 
 // newGraphQL builds gqlgen's server with Conduit's transports and limits.
