@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PLAYGROUND_DIST := internal/httpapi/playground/dist/index.html
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: run build playground generate check-generated test test-go conformance deps vet bench load pgo clean
+.PHONY: run build playground generate check-generated test test-go fuzz conformance deps vet bench load pgo clean
 
 ## run: build the playground and the binary, then serve on :8080 with ./conduit.db
 run: build
@@ -46,10 +46,20 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
 ## test: everything: generated code, vet, Go tests on SQLite and PostgreSQL, the conformance audit
-test: deps playground check-generated vet test-go conformance
+test: deps playground check-generated vet test-go fuzz conformance
 
 test-go:
 	CI=$${CI:-true} $(GO) test -race -count=1 -timeout 20m ./...
+
+## fuzz: run each fuzz test for FUZZTIME beyond its committed seed corpus (testdata/fuzz)
+FUZZTIME ?= 3s
+FUZZ_TARGETS := FuzzReadParams:./internal/httpapi FuzzDecodeJSON:./internal/httpapi FuzzDocumentLimits:./internal/httpapi \
+	FuzzTokensParse:./internal/auth FuzzParseGlobalID:./models FuzzDecodeCursor:./models
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $${t%%:*} ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) "$${t#*:}"; \
+	done
 
 ## bench: request benchmarks through the real handler on a seeded SQLite database
 bench:

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -55,6 +57,23 @@ func TestHTTP(t *testing.T) {
 		require.Equal(t, http.StatusMethodNotAllowed, resp.Status)
 		require.Equal(t, "POST", resp.Header.Get("Allow"))
 		require.Nil(t, resp.Data)
+	})
+	t.Run("ErrSubscriptionWithoutStream", func(t *testing.T) {
+		// Without Accept: text/event-stream it waited for the next event.
+		article := api.mustCreateArticle(t, api.mustSignUp(t, "subscriber"), "Quiet")
+		for _, accept := range []string{"application/graphql-response+json", "application/json"} {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			req := newGraphQLRequest(t, `subscription { commentAdded(articleId: "`+article.ID+`") { body } }`).WithContext(ctx)
+			req.Header.Set("Accept", accept)
+			start := time.Now()
+			resp := api.send(t, req)
+			cancel()
+			require.Less(t, time.Since(start), 2*time.Second, "answered at once")
+			require.Equal(t, http.StatusBadRequest, resp.Status)
+			require.Nil(t, resp.Data)
+			require.Equal(t, "GRAPHQL_VALIDATION_FAILED", resp.code())
+			require.Contains(t, resp.Errors[0].Message, "text/event-stream")
+		}
 	})
 	t.Run("ErrMalformedJSON", func(t *testing.T) {
 		for _, body := range []string{`{"query": `, `not json`, `{"query": 42}`, `{"query":"{ viewer { id } }","variables":[1]}`, `{"query":"{ viewer { id } }"} trailing`, `{}`} {

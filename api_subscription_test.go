@@ -256,6 +256,28 @@ func TestSubscriptions(t *testing.T) {
 		}
 		t.Fatal("no event arrived")
 	})
+	t.Run("ErrIDInUseClosesWith4409", func(t *testing.T) {
+		c := mustDialWS(t, srv, protoTransportWS, nil)
+		// An id is free again once the server completes its operation…
+		var v struct{ Viewer *struct{ Username string } }
+		for range 2 {
+			c.subscribe("q", `{ viewer { username } }`, nil)
+			c.data("q", &v)
+			require.Equal(t, "complete", c.next().Type)
+		}
+		// …or the client does.
+		sub := `subscription($id: ID!) { commentAdded(articleId: $id) { body } }`
+		c.subscribe("s", sub, map[string]any{"id": a.ID})
+		c.send(wsMessage{Type: "complete", ID: "s"})
+		c.subscribe("s", sub, map[string]any{"id": a.ID})
+		c.subscribe("s", sub, map[string]any{"id": a.ID})
+		_, err := c.read(5 * time.Second)
+		for err == nil {
+			_, err = c.read(5 * time.Second)
+		}
+		require.Equal(t, websocket.StatusCode(4409), websocket.CloseStatus(err), "%v", err)
+		require.Contains(t, err.Error(), "Subscriber for s already exists")
+	})
 	t.Run("StopClosesWith1012", func(t *testing.T) {
 		c := mustDialWS(t, srv, protoTransportWS, nil)
 		c.subscribe("1", `subscription($id: ID!) { commentAdded(articleId: $id) { body } }`, map[string]any{"id": a.ID})

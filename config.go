@@ -4,10 +4,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/conduit-graphql/conduit/internal/auth"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 )
 
@@ -20,6 +23,22 @@ const (
 // devSecret signs tokens in development when no secret is configured, so
 // that tokens survive restarts; production refuses to start without one.
 const devSecret = "conduit-development-secret-do-not-use-in-production"
+
+// publishedSecrets are token secrets that appear in this repository: the
+// development secret, and those of tests and scripts. Anyone can sign
+// tokens with them, so production refuses them. TestPublishedSecretsListed
+// keeps the list complete.
+var publishedSecrets = []string{
+	devSecret,
+	"test-secret-test-secret-test-secret", // api_test.go
+	"load-test-secret-load-test-secret-0", // bench/load.sh, before it drew a random one
+	"0123456789abcdef0123456789abcdef",    // internal/auth tests
+	"another-secret-another-secret-xx",    // internal/auth tests
+}
+
+// minSecretLen is the shortest token secret accepted: HS256's key is 256
+// bits, and a shorter secret is easier to guess offline from one token.
+const minSecretLen = 32
 
 // config is everything `conduit serve` reads from flags and CONDUIT_*
 // variables, once, in run().
@@ -35,6 +54,8 @@ type config struct {
 	CORSOrigins     []string
 	Limits          httpapi.Limits
 	RateLimit       httpapi.RateLimit
+	SignInLimit     auth.SignInLimit
+	HashSlots       int
 	Trusted         httpapi.TrustedDocuments
 	ShutdownTimeout time.Duration
 	LogFormat       string
@@ -100,7 +121,7 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	databaseFlag(e, &c.DatabaseURL)
 	e.String(&c.RedisURL, "redis-url", "CONDUIT_REDIS_URL", "", "redis:// URL of the shared cache and of subscription events across instances (none by default)")
 	e.String(&c.Env, "env", "CONDUIT_ENV", envDevelopment, "development or production")
-	e.String(&c.JWTSecret, "jwt-secret", "CONDUIT_JWT_SECRET", "", "HMAC secret for tokens, at least 32 bytes (required in production)")
+	e.String(&c.JWTSecret, "jwt-secret", "CONDUIT_JWT_SECRET", "", "HMAC secret for tokens, at least 32 bytes (required in production, and not one published in Conduit's source)")
 	e.Duration(&c.TokenTTL, "token-ttl", "CONDUIT_TOKEN_TTL", 30*24*time.Hour, "token lifetime")
 	e.Duration(&c.TokenRecheck, "token-recheck", "CONDUIT_TOKEN_RECHECK", time.Second, "how long a token check may reuse the user it read: a password change made on another instance refuses older tokens here within this (0: read on every request)")
 	playground := new(string)
@@ -110,16 +131,21 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	d := httpapi.DefaultLimits
 	var body int
 	e.Int(&body, "max-body-bytes", "CONDUIT_MAX_BODY_BYTES", int(d.BodyBytes), "largest request body")
+	e.Duration(&c.Limits.BodyTimeout, "body-timeout", "CONDUIT_BODY_TIMEOUT", d.BodyTimeout, "longest time a request body may take to arrive (websockets and event streams are not cut)")
 	e.Int(&c.Limits.Tokens, "max-tokens", "CONDUIT_MAX_TOKENS", d.Tokens, "most lexical tokens in one document")
 	e.Int(&c.Limits.Complexity, "max-complexity", "CONDUIT_MAX_COMPLEXITY", d.Complexity, "highest operation complexity (a connection counts first × its fields)")
 	e.Int(&c.Limits.Depth, "max-depth", "CONDUIT_MAX_DEPTH", d.Depth, "deepest selection nesting")
 	e.Int(&c.Limits.Aliases, "max-aliases", "CONDUIT_MAX_ALIASES", d.Aliases, "most aliased fields in one operation")
+	e.Int(&c.Limits.Fields, "max-fields", "CONDUIT_MAX_FIELDS", d.Fields, "most fields in one document, fragments expanded (__schema and __type count 50 more)")
 	var trusted string
 	e.String(&trusted, "trusted-documents", "CONDUIT_TRUSTED_DOCUMENTS", "", "JSON file of sha256 → document: run only these documents (trusted-documents mode)")
 	var perSecond string
 	e.String(&perSecond, "rate-limit", "CONDUIT_RATE_LIMIT", strconv.FormatFloat(httpapi.DefaultRateLimit.PerSecond, 'f', -1, 64), "requests per second one client (user, or IP address) may send to /graphql; 0 turns limiting off")
 	e.Int(&c.RateLimit.Burst, "rate-burst", "CONDUIT_RATE_BURST", httpapi.DefaultRateLimit.Burst, "requests a client may send at once above its rate")
 	e.String(&c.RateLimit.ClientIPHeader, "client-ip-header", "CONDUIT_CLIENT_IP_HEADER", "", "header in which a trusted proxy passes the client's address (e.g. X-Forwarded-For); empty: the connection's address")
+	e.Int(&c.SignInLimit.PerIP, "sign-in-per-ip", "CONDUIT_SIGN_IN_PER_IP", auth.DefaultSignInLimit.PerIP, "sign-in attempts per minute from one client address; 0 turns this limit off")
+	e.Int(&c.SignInLimit.PerEmail, "sign-in-per-email", "CONDUIT_SIGN_IN_PER_EMAIL", auth.DefaultSignInLimit.PerEmail, "sign-in attempts per minute for one e-mail address; 0 turns this limit off")
+	e.Int(&c.HashSlots, "password-hashes", "CONDUIT_PASSWORD_HASHES", runtime.NumCPU(), "password hashes computed at once (19 MiB each); more wait their turn")
 	e.Duration(&c.ShutdownTimeout, "shutdown-timeout", "CONDUIT_SHUTDOWN_TIMEOUT", 15*time.Second, "how long a graceful stop waits for requests in flight")
 	e.String(&c.LogFormat, "log-format", "CONDUIT_LOG_FORMAT", "text", "text or json")
 	return func() error {
@@ -154,18 +180,40 @@ func (c *config) check() error {
 	if c.Env != envDevelopment && c.Env != envProduction {
 		errs = append(errs, fmt.Errorf("--env: want development or production, got %q", c.Env))
 	}
-	if c.JWTSecret == "" && c.Env == envProduction {
-		errs = append(errs, errors.New("--jwt-secret (CONDUIT_JWT_SECRET) is required in production"))
-	} else if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
-		errs = append(errs, errors.New("--jwt-secret must be at least 32 bytes"))
+	if err := c.checkSecret(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SignInLimit.PerIP < 0 || c.SignInLimit.PerEmail < 0 {
+		errs = append(errs, errors.New("--sign-in-per-ip and --sign-in-per-email must be 0 (off) or positive"))
+	}
+	if c.Limits.BodyTimeout <= 0 {
+		errs = append(errs, errors.New("--body-timeout must be positive"))
+	}
+	if c.HashSlots < 1 {
+		errs = append(errs, errors.New("--password-hashes must be positive"))
 	}
 	if c.RateLimit.PerSecond > 0 && c.RateLimit.Burst < 1 {
 		errs = append(errs, errors.New("--rate-burst must be positive"))
 	}
-	for name, v := range map[string]int{"max-tokens": c.Limits.Tokens, "max-complexity": c.Limits.Complexity, "max-depth": c.Limits.Depth, "max-aliases": c.Limits.Aliases, "max-body-bytes": int(c.Limits.BodyBytes)} {
+	for name, v := range map[string]int{"max-tokens": c.Limits.Tokens, "max-complexity": c.Limits.Complexity, "max-depth": c.Limits.Depth, "max-aliases": c.Limits.Aliases, "max-fields": c.Limits.Fields, "max-body-bytes": int(c.Limits.BodyBytes)} {
 		if v < 1 {
 			errs = append(errs, fmt.Errorf("--%s must be positive", name))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkSecret refuses a token secret that is too short anywhere, and in
+// production a missing one or one published in this repository.
+func (c *config) checkSecret() error {
+	const generate = "; generate one, e.g. with `openssl rand -base64 48`"
+	switch {
+	case c.JWTSecret == "" && c.Env == envProduction:
+		return errors.New("--jwt-secret (CONDUIT_JWT_SECRET) is required in production" + generate)
+	case c.JWTSecret != "" && len(c.JWTSecret) < minSecretLen:
+		return fmt.Errorf("--jwt-secret (CONDUIT_JWT_SECRET) must be at least %d bytes, got %d%s", minSecretLen, len(c.JWTSecret), generate)
+	case c.Env == envProduction && slices.Contains(publishedSecrets, c.JWTSecret):
+		return errors.New("--jwt-secret (CONDUIT_JWT_SECRET) is a secret published in Conduit's source code, so anyone could sign tokens with it" + generate)
+	}
+	return nil
 }

@@ -59,7 +59,7 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 
 // seedDB seeds with the shared password hash.
 func seedDB(ctx context.Context, db *store.DB, opts store.SeedOptions) (store.SeedStats, error) {
-	hash, err := auth.NewArgon2().Hash(SeedPassword)
+	hash, err := auth.NewArgon2().Hash(ctx, SeedPassword)
 	if err != nil {
 		return store.SeedStats{}, err
 	}

@@ -219,12 +219,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 // variable is not set. A request allocates a few hundred kilobytes that
 // are garbage once it is answered; at Go's default GOGC=100 the collector
 // took about a tenth of the CPU in the benchmarks' profiles. 400 lets the
-// heap grow to five times what is live (tens of megabytes here), and the
-// memory limit makes the collector work harder before the process outgrows
-// a small server instead of after.
+// heap grow to five times what is live (tens of megabytes here). The soft
+// memory limit makes the collector work harder as the heap nears it: each
+// sign-in's password hash leaves 19 MiB of garbage, which GOGC=400 alone
+// would let pile up to 270 MB under a burst of sign-ins. Set GOMEMLIMIT
+// higher for an instance that holds a lot live (many websockets).
 const (
 	defaultGOGC       = 400
-	defaultGOMEMLIMIT = 512 << 20
+	defaultGOMEMLIMIT = 128 << 20
 )
 
 // tuneGC applies the collector defaults unless GOGC or GOMEMLIMIT is set.
@@ -312,14 +314,14 @@ type deps struct {
 // the HTTP handler.
 func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 	db, c := d.db, d.cache
-	storeUsers := store.NewUserService(db, auth.NewArgon2())
+	storeUsers := store.NewUserService(db, auth.NewPool(auth.NewArgon2(), cfg.HashSlots))
 	tokens := auth.NewTokens([]byte(cfg.JWTSecret), cfg.TokenTTL)
 	// Token checks read the database, never the shared cache: a lost
 	// invalidation must not keep a token alive after a password change. They
 	// reuse what they read for TokenRecheck, and this instance's own writes
 	// forget it at once.
 	authn := &auth.Authenticator{Tokens: tokens, Users: storeUsers, Fresh: cfg.TokenRecheck}
-	users := auth.ForgetOnWrite(cache.NewUserService(storeUsers, c), authn)
+	users := auth.ForgetOnWrite(auth.LimitSignIn(cache.NewUserService(storeUsers, c), cfg.SignInLimit), authn)
 	articles := cache.NewArticleService(store.NewArticleService(db), c)
 	comments := cache.NewCommentService(store.NewCommentService(db), c)
 	factory := loaders.NewFactory(loaders.Services{Users: users, Articles: articles})

@@ -35,11 +35,20 @@ func DecodeCursor(field string, s *string) (*conduit.Cursor, error) {
 	}
 	micros, err1 := strconv.ParseInt(us, 10, 64)
 	id, err2 := strconv.ParseInt(ids, 10, 64)
-	if err1 != nil || err2 != nil || id <= 0 {
+	if err1 != nil || err2 != nil || id <= 0 || micros < minCursorMicros || micros > maxCursorMicros {
 		return nil, bad
 	}
 	return &conduit.Cursor{Time: time.UnixMicro(micros).UTC(), ID: id}, nil
 }
+
+// A cursor's time lies within years 1 to 9999, the range that both
+// databases store and compare (PostgreSQL's timestamps end in 294276 and
+// refuse what is beyond; SQLite compares times as text with four-digit
+// years). Every real row's time is far inside it.
+var (
+	minCursorMicros = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+	maxCursorMicros = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC).UnixMicro()
+)
 
 // PageArgs checks connection arguments and turns them into conduit.PageArgs:
 // first defaults to 20 and, like last, must be 1 to 100; first/after and

@@ -1,6 +1,9 @@
 package models
 
 import (
+	"encoding/base64"
+	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -31,8 +34,16 @@ func TestCursor(t *testing.T) {
 	got, err := DecodeCursor("after", &s)
 	require.NoError(t, err)
 	require.Equal(t, c, *got)
+	for _, edge := range []time.Time{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)} {
+		s := EncodeCursor(conduit.Cursor{Time: edge, ID: 1})
+		_, err := DecodeCursor("after", &s)
+		require.NoError(t, err, "%s is in range", edge)
+	}
 
-	for _, bad := range []string{"", "x", "YzE6", "YzE6MTow", "YzE6YWJjOjE"} {
+	outOfRange := func(micros int64) string {
+		return base64.RawURLEncoding.EncodeToString([]byte("c1:" + strconv.FormatInt(micros, 10) + ":1"))
+	}
+	for _, bad := range []string{"", "x", "YzE6", "YzE6MTow", "YzE6YWJjOjE", outOfRange(math.MaxInt64), outOfRange(math.MinInt64), outOfRange(maxCursorMicros + 1), outOfRange(minCursorMicros - 1)} {
 		_, err := DecodeCursor("after", &bad)
 		require.Equal(t, conduit.EINVALID, conduit.ErrorCode(err), "cursor %q", bad)
 	}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -12,24 +13,25 @@ import (
 )
 
 func TestArgon2(t *testing.T) {
+	ctx := context.Background()
 	a := &Argon2{Memory: 1024, Time: 1, Threads: 1}
-	hash, err := a.Hash("correct horse")
+	hash, err := a.Hash(ctx, "correct horse")
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(hash, "$argon2id$v=19$m=1024,t=1,p=1$"))
-	again, _ := a.Hash("correct horse")
+	again, _ := a.Hash(ctx, "correct horse")
 	require.NotEqual(t, hash, again, "each hash has its own salt")
 
-	ok, err := a.Verify(hash, "correct horse")
+	ok, err := a.Verify(ctx, hash, "correct horse")
 	require.NoError(t, err)
 	require.True(t, ok)
-	ok, err = NewArgon2().Verify(hash, "correct horse")
+	ok, err = NewArgon2().Verify(ctx, hash, "correct horse")
 	require.NoError(t, err)
 	require.True(t, ok, "parameters are read from the hash, so raising them keeps old hashes valid")
-	ok, err = a.Verify(hash, "wrong horse")
+	ok, err = a.Verify(ctx, hash, "wrong horse")
 	require.NoError(t, err)
 	require.False(t, ok)
 	for _, bad := range []string{"", "$2a$10$bcrypt", "$argon2id$v=19$m=x$a$b", "$argon2id$v=19$m=1,t=1,p=1$!!$!!"} {
-		_, err := a.Verify(bad, "x")
+		_, err := a.Verify(ctx, bad, "x")
 		require.Error(t, err, "hash %q", bad)
 	}
 }

@@ -3,6 +3,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -33,8 +34,12 @@ const (
 	keyLen  = 32
 )
 
-// Hash returns the PHC string of a fresh salted hash of password.
-func (a *Argon2) Hash(password string) (string, error) {
+// Hash returns the PHC string of a fresh salted hash of password. It runs
+// at once, whatever the load: wrap it in a Pool to bound how many run.
+func (a *Argon2) Hash(ctx context.Context, password string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("salt: %w", err)
@@ -47,7 +52,10 @@ func (a *Argon2) Hash(password string) (string, error) {
 
 // Verify reports whether password matches a PHC string made by Hash, using
 // the parameters stored in it.
-func (a *Argon2) Verify(hash, password string) (bool, error) {
+func (a *Argon2) Verify(ctx context.Context, hash, password string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errors.New("not an argon2id hash")

@@ -17,6 +17,7 @@ const (
 	ENOTFOUND        = "NOT_FOUND"
 	EINVALID         = "BAD_USER_INPUT"
 	EINTERNAL        = "INTERNAL_SERVER_ERROR"
+	ERATELIMITED     = "RATE_LIMITED"
 )
 
 // Error is the one error type of the domain. Code is one of the E* constants;

@@ -137,11 +137,14 @@ func validatePassword(v *Validation, s string) {
 }
 
 // PasswordHasher hashes passwords and checks them against stored hashes.
+// Both are slow and memory-hungry on purpose; an implementation may make
+// callers wait for their turn, and gives up with ctx's error when ctx ends
+// first.
 type PasswordHasher interface {
-	Hash(password string) (string, error)
+	Hash(ctx context.Context, password string) (string, error)
 	// Verify reports whether password matches hash; an error means the hash
-	// itself could not be read.
-	Verify(hash, password string) (bool, error)
+	// itself could not be read, or ctx ended.
+	Verify(ctx context.Context, hash, password string) (bool, error)
 }
 
 // UserService keeps accounts and the follow graph.
@@ -150,7 +153,8 @@ type UserService interface {
 	// or e-mail (Fields name which).
 	CreateUser(ctx context.Context, n NewUser) (*User, error)
 	// Authenticate returns the user with this e-mail (any case) and password.
-	// EUNAUTHENTICATED, with one message, when either is wrong.
+	// EUNAUTHENTICATED, with one message, when either is wrong; ERATELIMITED
+	// when a decorator refuses the attempt for coming too often.
 	Authenticate(ctx context.Context, email, password string) (*User, error)
 	// UserByID returns a user. ENOTFOUND when there is none.
 	UserByID(ctx context.Context, id int64) (*User, error)

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -23,15 +24,18 @@ import (
 
 // Limits on what one request may ask for.
 type Limits struct {
-	BodyBytes  int64 // request body size
-	Tokens     int   // lexical tokens of a document (gqlparser's limit)
-	Complexity int   // weighted fields; connections count first × children
-	Depth      int   // nesting of selection sets
-	Aliases    int   // aliased fields
+	BodyBytes int64 // request body size
+	// BodyTimeout is how long a request body may take to arrive.
+	BodyTimeout time.Duration
+	Tokens      int // lexical tokens of a document (gqlparser's limit)
+	Complexity  int // weighted fields; connections count first × children
+	Depth       int // nesting of selection sets
+	Aliases     int // aliased fields
+	Fields      int // fields of a document, fragments expanded; introspection counts extra
 }
 
 // DefaultLimits are the limits when none are configured.
-var DefaultLimits = Limits{BodyBytes: 1 << 20, Tokens: 10_000, Complexity: 20_000, Depth: 12, Aliases: 30}
+var DefaultLimits = Limits{BodyBytes: 1 << 20, BodyTimeout: 30 * time.Second, Tokens: 10_000, Complexity: 20_000, Depth: 12, Aliases: 30, Fields: 500}
 
 // DefaultRateLimit is generous for one person's browser and app, and stops
 // a script that hammers the API from one address.
@@ -72,8 +76,8 @@ type Options struct {
 func New(o Options) http.Handler {
 	mux := http.NewServeMux()
 	// The rate limit comes before the body is read, so a flood costs little.
-	gql := withStreamStop(o.Stopping, withAuth(o.Authenticate, withRateLimit(o.RateLimit,
-		withBodyLimit(o.Limits.BodyBytes, graphQLMethods(newGraphQL(o))))))
+	gql := withStreamStop(o.Stopping, withClientIP(o.RateLimit.ClientIPHeader, withAuth(o.Authenticate, withRateLimit(o.RateLimit,
+		withBodyLimit(o.Limits.BodyBytes, graphQLMethods(newGraphQL(o)))))))
 	mux.Handle("/graphql", gql)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -92,7 +96,8 @@ func New(o Options) http.Handler {
 		// Outside recover, so a recovered panic counts as the 500 the client gets.
 		h = o.Metrics.Middleware(h)
 	}
-	return withRequestID(withAccessLog(o.Logger, h))
+	// Outermost, so that it sees the connection's own writer.
+	return withBodyTimeout(o.Limits.BodyTimeout, withRequestID(withAccessLog(o.Logger, h)))
 }
 
 // newGraphQL builds gqlgen's server with Conduit's transports and limits.
@@ -101,7 +106,8 @@ func newGraphQL(o Options) *handler.Server {
 	srv.AddTransport(websocketTransport(o))
 	srv.AddTransport(transport.SSE{KeepAlivePingInterval: wsKeepAlive})
 	srv.AddTransport(httpTransport{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	queries := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(o.Limits.Tokens)
 	srv.Use(extension.Introspection{})
 	if o.Trusted != nil {
@@ -109,8 +115,10 @@ func newGraphQL(o Options) *handler.Server {
 	} else {
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	}
-	srv.Use(shapeLimit{Depth: o.Limits.Depth, Aliases: o.Limits.Aliases})
+	// After the persisted queries, which fill in the document to measure.
+	srv.Use(documentLimit{Limits: o.Limits, cache: queries})
 	srv.Use(extension.FixedComplexityLimit(o.Limits.Complexity))
+	srv.Use(nulArguments{})
 	if o.Metrics != nil {
 		srv.Use(o.Metrics.GraphQL())
 	}

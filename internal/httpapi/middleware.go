@@ -127,8 +127,12 @@ func withBodyLimit(limit int64, next http.Handler) http.Handler {
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 		var tooLarge *http.MaxBytesError
+		var tooSlow ErrBodyTimeout
 		if errors.As(err, &tooLarge) {
 			writeJSONError(w, http.StatusRequestEntityTooLarge, codeParseFailed, "The request body is larger than the limit of "+byteSize(limit)+".")
+			return
+		} else if errors.As(err, &tooSlow) {
+			writeJSONError(w, http.StatusRequestTimeout, codeParseFailed, "The request body did not arrive within "+tooSlow.Timeout.String()+".")
 			return
 		} else if err != nil {
 			writeJSONError(w, http.StatusBadRequest, codeParseFailed, "The request body could not be read.")

@@ -102,17 +102,31 @@ func clientKey(r *http.Request, ipHeader string) string {
 	if id := conduit.ViewerIDFromContext(r.Context()); id != 0 {
 		return "user:" + strconv.FormatInt(id, 10)
 	}
+	return "ip:" + clientIP(r, ipHeader)
+}
+
+// withClientIP puts the client's address into the request's context, for
+// the limits that count per address below HTTP (sign-in attempts).
+func withClientIP(ipHeader string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(conduit.NewContextWithClientIP(r.Context(), clientIP(r, ipHeader))))
+	})
+}
+
+// clientIP is the address a request comes from: the last entry of
+// ipHeader when set by a trusted proxy, else the connection's.
+func clientIP(r *http.Request, ipHeader string) string {
 	if ipHeader != "" {
 		// The proxy appends the address it saw; that last entry is the one
 		// a client cannot forge.
 		if v := r.Header.Get(ipHeader); v != "" {
 			parts := strings.Split(v, ",")
-			return "ip:" + strings.TrimSpace(parts[len(parts)-1])
+			return strings.TrimSpace(parts[len(parts)-1])
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	return "ip:" + host
+	return host
 }

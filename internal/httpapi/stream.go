@@ -84,7 +84,11 @@ func (s stoppingWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts t
 	if err != nil {
 		return nil, err
 	}
-	return &stoppingConn{WebsocketConn: conn, stopping: s.stopping}, nil
+	sc := &stoppingConn{WebsocketConn: conn, stopping: s.stopping}
+	if conn.Subprotocol() == protoTransportWS {
+		return &uniqueIDConn{stoppingConn: sc, active: map[string]bool{}}, nil
+	}
+	return sc, nil
 }
 
 type stoppingConn struct {

@@ -66,6 +66,13 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		})
 		return
 	}
+	if opCtx.Operation.Operation == ast.Subscription {
+		// It would answer with its first event, whenever that comes.
+		writeRequestError(w, http.StatusBadRequest, gqlerror.List{
+			requestError(codeValidationFailed, "Subscriptions need a stream: send them with Accept: text/event-stream, or over a websocket."),
+		})
+		return
+	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	writeResponse(w, http.StatusOK, responses(ctx))
 }

@@ -75,7 +75,7 @@ func (s *UserService) CreateUser(ctx context.Context, n conduit.NewUser) (*condu
 		return nil, fmt.Errorf("create user: %w", err)
 	}
 	// Hashed outside the transaction: it is slow, and SQLite has one writer.
-	hash, err := s.hasher.Hash(n.Password)
+	hash, err := s.hasher.Hash(ctx, n.Password)
 	if err != nil {
 		return nil, fmt.Errorf("create user: hash: %w", err)
 	}
@@ -138,12 +138,12 @@ func (s *UserService) Authenticate(ctx context.Context, email, password string) 
 	if err = dbError(err, "User"); isNotFound(err) {
 		// Spend the time a real check takes, so that the answer's timing
 		// does not tell whether the account exists.
-		_, _ = s.hasher.Verify(s.dummyHash(), password)
+		_, _ = s.hasher.Verify(ctx, s.dummyHash(), password)
 		return nil, wrong
 	} else if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	ok, err := s.hasher.Verify(row.PasswordHash, password)
+	ok, err := s.hasher.Verify(ctx, row.PasswordHash, password)
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: user %d: %w", row.ID, err)
 	} else if !ok {
@@ -154,7 +154,7 @@ func (s *UserService) Authenticate(ctx context.Context, email, password string) 
 
 func (s *UserService) dummyHash() string {
 	s.dummyOnce.Do(func() {
-		s.dummy, _ = s.hasher.Hash("no account has this password")
+		s.dummy, _ = s.hasher.Hash(context.Background(), "no account has this password")
 	})
 	return s.dummy
 }
@@ -209,7 +209,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd conduit.User
 	var hash string
 	if upd.Password != nil {
 		var err error
-		if hash, err = s.hasher.Hash(*upd.Password); err != nil {
+		if hash, err = s.hasher.Hash(ctx, *upd.Password); err != nil {
 			return nil, fmt.Errorf("update user: hash: %w", err)
 		}
 	}

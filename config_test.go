@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestProductionSecret: production refuses a token secret that anyone
+// could know, with a message that says what to do.
+func TestProductionSecret(t *testing.T) {
+	serve := func(env map[string]string) error {
+		return run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	}
+	t.Run("ErrPublished", func(t *testing.T) {
+		for _, secret := range publishedSecrets {
+			err := serve(map[string]string{"CONDUIT_ENV": "production", "CONDUIT_JWT_SECRET": secret})
+			require.ErrorContains(t, err, "published in Conduit's source code", "secret %q", secret)
+			require.ErrorContains(t, err, "openssl rand")
+		}
+	})
+	t.Run("ErrTooShort", func(t *testing.T) {
+		for _, env := range []string{"production", "development"} {
+			err := serve(map[string]string{"CONDUIT_ENV": env, "CONDUIT_JWT_SECRET": strings.Repeat("k", 31)})
+			require.ErrorContains(t, err, "at least 32 bytes, got 31")
+		}
+	})
+	t.Run("ErrMissing", func(t *testing.T) {
+		require.ErrorContains(t, serve(map[string]string{"CONDUIT_ENV": "production"}), "required in production")
+	})
+	t.Run("OK", func(t *testing.T) {
+		c := config{Env: envProduction, JWTSecret: rand.Text() + rand.Text()}
+		require.NoError(t, c.checkSecret())
+		c = config{Env: envDevelopment, JWTSecret: devSecret}
+		require.NoError(t, c.checkSecret(), "development may use the published secrets")
+	})
+}
+
+// TestPublishedSecretsListed finds the token secrets written in the
+// repository's files and checks that production refuses each of them.
+func TestPublishedSecretsListed(t *testing.T) {
+	out, err := exec.Command("git", "ls-files").Output()
+	if err != nil {
+		t.Skipf("not a git checkout: %v", err)
+	}
+	patterns := []*regexp.Regexp{
+		regexp.MustCompile(`JWT_SECRET=["']?([^\s"'$]{8,})`),
+		regexp.MustCompile(`JWTSecret:\s*"([^"]+)"`),
+		regexp.MustCompile(`NewTokens\(\[\]byte\("([^"]+)"`),
+		regexp.MustCompile(`devSecret\s*=\s*"([^"]+)"`),
+	}
+	found := 0
+	for _, name := range strings.Fields(string(out)) {
+		if strings.HasPrefix(name, "web/") || strings.HasSuffix(name, ".md") {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue // deleted in the work tree
+		}
+		for _, re := range patterns {
+			for _, m := range re.FindAllSubmatch(b, -1) {
+				found++
+				require.Contains(t, publishedSecrets, string(m[1]), "%s holds a token secret that production does not refuse", name)
+			}
+		}
+	}
+	require.GreaterOrEqual(t, found, 4, "the patterns still find the secrets")
+}
