@@ -30,6 +30,9 @@ func runWrk(ctx context.Context, url, script string, conns int, d time.Duration)
 		"-c"+strconv.Itoa(conns), fmt.Sprintf("-d%ds", int(d/time.Second)), "--latency",
 		"-s", script, url+"/graphql")
 	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		return wrkResult{}, string(out), ctx.Err()
+	}
 	if err != nil {
 		return wrkResult{}, string(out), fmt.Errorf("wrk: %w\n%s", err, out)
 	}
