@@ -7,7 +7,11 @@ import (
 	"io"
 	"math"
 	"os"
+	"time"
 )
+
+// drain is how long the runner waits after wrk before reading counters.
+const drain = 200 * time.Millisecond
 
 // measurement is one wrk run of a scenario, with what the server did per
 // request meanwhile.
@@ -74,13 +78,16 @@ func (b *bench) measure(ctx context.Context, i, conns int) (measurement, error) 
 	}
 	m.wrkResult = r
 	if s.metrics() {
+		// Requests that wrk left in flight end (canceled) on the server
+		// soon after; counting them too keeps the division honest.
+		if err := sleep(ctx, drain); err != nil {
+			return m, err
+		}
 		after, err := scrape(ctx, s.server.url)
 		if err != nil {
 			return m, err
 		}
-		d := after.sub(before)
-		m.sqlPerReq = d.statements / float64(r.requests)
-		m.allocsPerReq = d.mallocs / float64(r.requests)
+		m.sqlPerReq, m.allocsPerReq = after.sub(before).perRequest()
 	}
 	m.loggedBusy = countBusy(s.server.logPath, logStart)
 	return m, nil

@@ -129,7 +129,9 @@ func (r report) header(b *strings.Builder) {
 func (r report) results(b *strings.Builder) {
 	fmt.Fprintf(b, "## Results\n\n")
 	fmt.Fprintf(b, "Medians over rounds. \"× ceiling\" is the median of the per-round ratios of the scenario's requests/s to the ceiling's, at %d connections. ", highConns)
-	fmt.Fprintf(b, "SQL and allocations per request are the growth of `%s` and `%s` on the server's `/metrics` over the %d-connection run, divided by wrk's request count.\n\n", statementsMetric, mallocsMetric, highConns)
+	fmt.Fprintf(b, "SQL and allocations per request are the growth of `%s` and `%s` on the server's `/metrics` over the %d-connection run, "+
+		"divided by the growth of its `%s{%s}` (which, unlike wrk's count, includes the requests wrk left in flight).\n\n",
+		statementsMetric, mallocsMetric, highConns, requestsMetric, strings.Trim(graphqlRoute, "{}"))
 	fmt.Fprintf(b, "| scenario | req/s @%d | × ceiling | p50 @%d | p99 @%d | req/s @%d | p50 @%d | p99 @%d | SQL/request | allocs/request |\n",
 		highConns, highConns, highConns, lowConns, lowConns, lowConns)
 	fmt.Fprintf(b, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
