@@ -17,6 +17,7 @@ const writeUsers = 50
 // are validated and their wrk scripts written.
 type bench struct {
 	cfg       config
+	machine   machine
 	log       io.Writer // progress, for the person waiting
 	runDir    string    // logs, scripts and wrk's output of this run
 	instances []*instance
@@ -29,7 +30,7 @@ type bench struct {
 // seeds, reads fixtures, signs users in, validates every scenario, and
 // warms the servers up.
 func setup(ctx context.Context, cfg config, cl *cleanups, log io.Writer) (*bench, error) {
-	b := &bench{cfg: cfg, log: log, runDir: filepath.Join(cfg.dir, "run")}
+	b := &bench{cfg: cfg, log: log, runDir: filepath.Join(cfg.dir, "run"), machine: readMachine(ctx, cfg.conduit)}
 	// The previous run's logs go; this run's stay for reading afterwards.
 	if err := os.RemoveAll(b.runDir); err != nil {
 		return nil, err

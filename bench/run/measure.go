@@ -54,8 +54,11 @@ func failures(m measurement) string {
 	if m.errors == 0 && m.non2xx == 0 && m.socketErrors == 0 {
 		return ""
 	}
-	return fmt.Sprintf("  errors %d (busy %d), non-2xx %d, socket errors %d; first: %s",
-		m.errors, m.busy, m.non2xx, m.socketErrors, m.firstError)
+	s := fmt.Sprintf("  errors %d (busy %d), non-2xx %d, socket errors %d", m.errors, m.busy, m.non2xx, m.socketErrors)
+	if m.firstError != "" {
+		s += "; first: " + m.firstError
+	}
+	return s
 }
 
 // measure runs scenario i once with wrk, reading the server's counters

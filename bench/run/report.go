@@ -27,10 +27,10 @@ type machine struct {
 	cpu     string // model name
 	cores   int
 	goVer   string
-	commit  string // git describe --always --dirty
-	binary  string // conduit version
-	date    time.Time
-	loadavg string // at the end, a hint of how busy the machine was
+	commit  string    // git describe --always --dirty
+	binary  string    // conduit version
+	date    time.Time // the start of the run
+	loadavg string    // at the end, a hint of how busy the machine was
 }
 
 // memoryRow is an instance's line in the memory table.
@@ -41,8 +41,9 @@ type memoryRow struct {
 
 // report summarizes the runs, reads every server's peak memory while it
 // still runs, and checks the targets.
-func (b *bench) report(ctx context.Context, res []runs) report {
-	r := report{machine: readMachine(ctx, b.cfg.conduit), cfg: b.cfg, sums: summarize(b.scenarios, res)}
+func (b *bench) report(res []runs) report {
+	r := report{machine: b.machine, cfg: b.cfg, sums: summarize(b.scenarios, res)}
+	r.machine.loadavg = loadAverage()
 	for _, in := range b.instances {
 		m, err := readMemory(in.proc.pid())
 		if err != nil {
@@ -54,7 +55,8 @@ func (b *bench) report(ctx context.Context, res []runs) report {
 	return r
 }
 
-// readMachine describes this machine and the binary under test.
+// readMachine describes this machine and the binary under test, at the
+// start of the run: the tree may change while it measures.
 func readMachine(ctx context.Context, conduit string) machine {
 	m := machine{cpu: "unknown", goVer: runtime.Version(), date: time.Now().UTC()}
 	if f, err := os.Open("/proc/cpuinfo"); err == nil {
@@ -72,10 +74,16 @@ func readMachine(ctx context.Context, conduit string) machine {
 	}
 	m.commit = output(ctx, "git", "describe", "--always", "--dirty")
 	m.binary = output(ctx, conduit, "version")
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		m.loadavg = strings.Join(strings.Fields(string(b))[:3], " ")
-	}
 	return m
+}
+
+// loadAverage returns the 1, 5 and 15 minute load averages.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
 }
 
 // output runs a command and returns its trimmed output, or "unknown".
@@ -155,7 +163,8 @@ func (r report) memoryTable(b *strings.Builder) {
 
 func (r report) failures(b *strings.Builder) {
 	fmt.Fprintf(b, "## Failed requests\n\n")
-	fmt.Fprintf(b, "Counted by the wrk script: answers that are not 200 or contain `\"errors\"`, plus socket errors; SQLITE_BUSY counts answers and server log lines that mention SQLITE_BUSY or \"database is locked\".\n\n")
+	fmt.Fprintf(b, "Counted by the wrk script: answers that are not 200 or contain `\"errors\"`, plus wrk's socket errors (connect, read, write, and answers slower than its %v timeout); "+
+		"SQLITE_BUSY counts answers and server log lines that mention SQLITE_BUSY or \"database is locked\".\n\n", wrkTimeout)
 	any := false
 	for _, s := range r.sums {
 		if s.kind != writeKind && s.failed == 0 && s.busy == 0 {

@@ -22,13 +22,19 @@ type wrkResult struct {
 	firstError   string // the first such answer, shortened
 }
 
+// wrkTimeout is how long wrk waits for an answer. It leaves a slower
+// answer out of its latencies and counts a timeout instead, so it is far
+// above wrk's default of 2 s: a queue at 64 connections on a busy machine
+// gets close to that, and its p99 should show it.
+const wrkTimeout = 10 * time.Second
+
 // runWrk runs wrk on the load CPU: one thread (a thread per core, and it
 // has one), conns connections, for d, with script, against url/graphql.
 // It returns the parsed result and wrk's output as it was.
 func runWrk(ctx context.Context, url, script string, conns int, d time.Duration) (wrkResult, string, error) {
 	cmd := exec.CommandContext(ctx, "taskset", "-c", strconv.Itoa(loadCPU), "wrk", "-t1",
 		"-c"+strconv.Itoa(conns), fmt.Sprintf("-d%ds", int(d/time.Second)), "--latency",
-		"-s", script, url+"/graphql")
+		fmt.Sprintf("--timeout=%ds", int(wrkTimeout/time.Second)), "-s", script, url+"/graphql")
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		return wrkResult{}, string(out), ctx.Err()
