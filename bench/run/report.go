@@ -24,13 +24,13 @@ type report struct {
 
 // machine is where and what was measured.
 type machine struct {
-	cpu     string // model name
-	cores   int
-	goVer   string
-	commit  string    // git describe --always --dirty
-	binary  string    // conduit version
-	date    time.Time // the start of the run
-	loadavg string    // at the end, a hint of how busy the machine was
+	cpu    string // model name
+	cores  int
+	goVer  string
+	commit string    // git describe --always --dirty
+	binary string    // conduit version
+	date   time.Time // the start of the run
+	loadAt [2]string // load averages at the start and the end: how busy the machine was
 }
 
 // memoryRow is an instance's line in the memory table.
@@ -43,7 +43,7 @@ type memoryRow struct {
 // still runs, and checks the targets.
 func (b *bench) report(res []runs) report {
 	r := report{machine: b.machine, cfg: b.cfg, sums: summarize(b.scenarios, res)}
-	r.machine.loadavg = loadAverage()
+	r.machine.loadAt[1] = loadAverage()
 	for _, in := range b.instances {
 		m, err := readMemory(in.proc.pid())
 		if err != nil {
@@ -72,6 +72,7 @@ func readMachine(ctx context.Context, conduit string) machine {
 		}
 		f.Close()
 	}
+	m.loadAt[0] = loadAverage()
 	m.commit = output(ctx, "git", "describe", "--always", "--dirty")
 	m.binary = output(ctx, conduit, "version")
 	return m
@@ -125,7 +126,8 @@ func (r report) header(b *strings.Builder) {
 	fmt.Fprintf(b, "| CPU | %s, %d cores |\n", m.cpu, m.cores)
 	fmt.Fprintf(b, "| Go | %s |\n", m.goVer)
 	fmt.Fprintf(b, "| commit | %s (binary: %s) |\n", m.commit, m.binary)
-	fmt.Fprintf(b, "| date | %s (load average at the end: %s) |\n", m.date.Format("2006-01-02 15:04 MST"), m.loadavg)
+	fmt.Fprintf(b, "| date | %s |\n", m.date.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(b, "| load average (1, 5, 15 min) | %s at the start, %s at the end |\n", m.loadAt[0], m.loadAt[1])
 	fmt.Fprintf(b, "| rounds | %d, each the ceiling then every scenario in turn; each scenario at %d and then %d connections for %v |\n",
 		r.cfg.rounds, highConns, lowConns, r.cfg.duration)
 	fmt.Fprintf(b, "| data | `conduit seed %s` into SQLite, and the same into PostgreSQL |\n", r.cfg.seed)
@@ -140,13 +142,15 @@ func (r report) results(b *strings.Builder) {
 	fmt.Fprintf(b, "SQL and allocations per request are the growth of `%s` and `%s` on the server's `/metrics` over the %d-connection run, "+
 		"divided by the growth of its `%s{%s}` (which, unlike wrk's count, includes the requests wrk left in flight).\n\n",
 		statementsMetric, mallocsMetric, highConns, requestsMetric, strings.Trim(graphqlRoute, "{}"))
-	fmt.Fprintf(b, "| scenario | req/s @%d | × ceiling | p50 @%d | p99 @%d | req/s @%d | p50 @%d | p99 @%d | SQL/request | allocs/request |\n",
-		highConns, highConns, highConns, lowConns, lowConns, lowConns)
-	fmt.Fprintf(b, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Fprintf(b, "The last column shows each round's requests/s at %d connections: how noisy the machine was.\n\n", highConns)
+	fmt.Fprintf(b, "| scenario | req/s @%d | × ceiling | p50 @%d | p99 @%d | req/s @%d | p50 @%d | p99 @%d | SQL/request | allocs/request | req/s @%d by round |\n",
+		highConns, highConns, highConns, lowConns, lowConns, lowConns, highConns)
+	fmt.Fprintf(b, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, s := range r.sums {
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.name,
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.name,
 			thousands(s.rps[0]), percent(s.ratio), millis(s.p50[0]), millis(s.p99[0]),
-			thousands(s.rps[1]), millis(s.p50[1]), millis(s.p99[1]), decimal(s.sqlPerReq), thousands(s.allocsPerReq))
+			thousands(s.rps[1]), millis(s.p50[1]), millis(s.p99[1]), decimal(s.sqlPerReq), thousands(s.allocsPerReq),
+			byRound(s.rounds))
 	}
 	b.WriteString("\n")
 }
@@ -202,6 +206,15 @@ func thousands(v float64) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// byRound lists each round's value: 630 / 685 / 301.
+func byRound(vs []float64) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = thousands(v)
+	}
+	return strings.Join(parts, " / ")
 }
 
 // percent formats a ratio as a percentage with enough digits for small

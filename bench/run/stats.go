@@ -36,6 +36,7 @@ func ratios(rps, ceiling []float64) []float64 {
 type summary struct {
 	scenario
 	rps          [2]float64 // at highConns, lowConns
+	rounds       []float64  // req/s at highConns in each round, to show the spread
 	p50, p99     [2]time.Duration
 	ratio        float64 // to the ceiling, at highConns
 	sqlPerReq    float64 // at highConns
@@ -59,7 +60,8 @@ func summarize(scenarios []scenario, res []runs) []summary {
 			sum.p50[c] = time.Duration(median(column(r, c, func(m measurement) float64 { return float64(m.p50) })))
 			sum.p99[c] = time.Duration(median(column(r, c, func(m measurement) float64 { return float64(m.p99) })))
 		}
-		sum.ratio = median(ratios(column(r, 0, func(m measurement) float64 { return m.rps }), ceiling))
+		sum.rounds = column(r, 0, func(m measurement) float64 { return m.rps })
+		sum.ratio = median(ratios(sum.rounds, ceiling))
 		sum.sqlPerReq = median(column(r, 0, func(m measurement) float64 { return m.sqlPerReq }))
 		sum.allocsPerReq = median(column(r, 0, func(m measurement) float64 { return m.allocsPerReq }))
 		for _, pair := range r {
