@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PLAYGROUND_DIST := internal/httpapi/playground/dist/index.html
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: run build playground generate check-generated test test-go fuzz conformance deps vet bench load pgo clean
+.PHONY: run build playground generate check-generated test test-go fuzz conformance deps bench-deps vet bench bench-go load pgo clean
 
 ## run: build the playground and the binary, then serve on :8080 with ./conduit.db
 run: build
@@ -29,17 +29,27 @@ generate:
 check-generated: generate
 	@git diff --exit-code -- graph models || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
 
+# apt-install installs the Debian packages $(1) as root, or says how to.
+define apt-install
+if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+  echo "installing$(1)"; \
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
+else echo "missing$(1): install them (Debian: apt-get install$(1))"; exit 1; fi
+endef
+
 ## deps: install the servers the tests start (PostgreSQL, Redis) where missing
 deps:
 	@missing=""; \
 	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "missing$$missing: install them (Debian: apt-get install$$missing)"; exit 1; fi; \
-	fi
+	if [ -n "$$missing" ]; then $(call apt-install,$$missing); fi
+
+## bench-deps: deps, and the load generator and CPU pinning that make bench uses (wrk, taskset)
+bench-deps: deps
+	@missing=""; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v taskset >/dev/null || missing="$$missing util-linux"; \
+	if [ -n "$$missing" ]; then $(call apt-install,$$missing); fi
 
 vet:
 	$(GO) vet ./...
@@ -61,8 +71,12 @@ fuzz:
 	  $(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) "$${t#*:}"; \
 	done
 
-## bench: request benchmarks through the real handler on a seeded SQLite database
-bench:
+## bench: the release binary end to end under wrk, against a ceiling, into BENCHMARKS.md (BENCH_DURATION, BENCH_ROUNDS, BENCH_OUT)
+bench: build bench-deps
+	$(GO) run ./bench/run
+
+## bench-go: request benchmarks through the real handler on a seeded SQLite database (go test -bench)
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 .
 
 ## pgo: refresh default.pgo, the CPU profile that guides the release build, from the request benchmarks

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+)
+
+// writeUsers is how many seeded users the writes scenario signs in as.
+const writeUsers = 50
+
+// bench is a benchmark ready to measure: its servers run, its scenarios
+// are validated and their wrk scripts written.
+type bench struct {
+	cfg       config
+	machine   machine
+	log       io.Writer // progress, for the person waiting
+	runDir    string    // logs, scripts and wrk's output of this run
+	instances []*instance
+	sqlite    *instance  // conduit on the seeded SQLite file, held to the memory target
+	scenarios []scenario // in the order of each round, the ceiling first
+	scripts   []string   // the wrk script of each scenario
+}
+
+// setup seeds (or reuses the seeds), starts every server on copies of the
+// seeds, reads fixtures, signs users in, validates every scenario, and
+// warms the servers up.
+func setup(ctx context.Context, cfg config, cl *cleanups, log io.Writer) (*bench, error) {
+	b := &bench{cfg: cfg, log: log, runDir: filepath.Join(cfg.dir, "run"), machine: readMachine(ctx, cfg.conduit)}
+	// The previous run's logs go; this run's stay for reading afterwards.
+	if err := os.RemoveAll(b.runDir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(b.runDir, 0o755); err != nil {
+		return nil, err
+	}
+	seedDB, err := sqliteSeed(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	pgc, err := findPostgres()
+	if err != nil {
+		return nil, err
+	}
+	pgData, err := postgresSeed(ctx, cfg, pgc, log)
+	if err != nil {
+		return nil, err
+	}
+	ceilingBin, err := buildCeiling(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The servers' copies of the seeds change under the writes, and are
+	// removed once the servers have stopped.
+	scratch := filepath.Join(b.runDir, "data")
+	if err := os.Mkdir(scratch, 0o755); err != nil {
+		return nil, err
+	}
+	cl.add(func() error { return os.RemoveAll(scratch) })
+	srv, err := b.startServers(ctx, cl, ceilingBin, seedDB, pgc, pgData, scratch)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.buildScenarios(ctx, srv); err != nil {
+		return nil, err
+	}
+	if err := b.validate(ctx); err != nil {
+		return nil, err
+	}
+	return b, b.warmUp(ctx)
+}
+
+// servers are the running HTTP servers under test.
+type servers struct {
+	ceiling *instance
+	sqlite  *instance // conduit on its copy of the seeded SQLite file
+	redis   *instance // conduit on another copy, with the Redis cache
+	pg      *instance // conduit on the seeded PostgreSQL
+}
+
+// startServers starts the ceiling, and conduit on SQLite, on SQLite with
+// Redis, and on PostgreSQL, each with its own copy of the seed.
+func (b *bench) startServers(ctx context.Context, cl *cleanups, ceilingBin, seedDB string, pgc pgCluster, pgData, scratch string) (servers, error) {
+	var s servers
+	var err error
+	fmt.Fprintln(b.log, "starting the servers")
+	spec := procSpec{name: "ceiling", args: []string{ceilingBin, "--addr", "127.0.0.1:0"}}
+	if s.ceiling, err = startHTTP(ctx, cl, spec, filepath.Join(b.runDir, "ceiling.log")); err != nil {
+		return s, err
+	}
+	lite := filepath.Join(scratch, "sqlite.db")
+	if err := copySQLite(seedDB, lite); err != nil {
+		return s, err
+	}
+	if s.sqlite, err = startConduit(ctx, cl, b.cfg, b.runDir, "conduit (SQLite)", "conduit-sqlite.log", lite, ""); err != nil {
+		return s, err
+	}
+	rs, redisURL, err := startRedis(ctx, cl, b.runDir)
+	if err != nil {
+		return s, err
+	}
+	cached := filepath.Join(scratch, "redis.db")
+	if err := copySQLite(seedDB, cached); err != nil {
+		return s, err
+	}
+	if s.redis, err = startConduit(ctx, cl, b.cfg, b.runDir, "conduit (SQLite + Redis)", "conduit-redis.log", cached, redisURL); err != nil {
+		return s, err
+	}
+	pg, err := b.startPostgres(ctx, cl, pgc, pgData, scratch)
+	if err != nil {
+		return s, err
+	}
+	if s.pg, err = startConduit(ctx, cl, b.cfg, b.runDir, "conduit (PostgreSQL)", "conduit-postgres.log", pg.dsn, ""); err != nil {
+		return s, err
+	}
+	b.instances = []*instance{s.ceiling, s.sqlite, s.redis, s.pg, rs}
+	b.sqlite = s.sqlite
+	return s, nil
+}
+
+// startPostgres starts PostgreSQL on a copy of the seeded data folder,
+// dropped at once (SIGQUIT) at the end since the copy is thrown away.
+func (b *bench) startPostgres(ctx context.Context, cl *cleanups, pgc pgCluster, pgData, scratch string) (*pgServer, error) {
+	dir := filepath.Join(scratch, "postgres")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := pgc.own(dir); err != nil {
+		return nil, err
+	}
+	data := filepath.Join(dir, "data")
+	if err := copyTree(pgData, data); err != nil {
+		return nil, fmt.Errorf("copy the PostgreSQL seed: %w", err)
+	}
+	pg, err := pgc.start(ctx, data, dir, filepath.Join(b.runDir, "postgres.log"), syscall.SIGQUIT)
+	if err != nil {
+		return nil, err
+	}
+	cl.add(pg.proc.stop)
+	return pg, nil
+}
+
+// buildCeiling builds bench/ceiling into the output folder, static like
+// the release binary.
+func buildCeiling(ctx context.Context, cfg config) (string, error) {
+	bin, err := filepath.Abs(filepath.Join(cfg.dir, "ceiling"))
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "./bench/ceiling")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build the ceiling: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// buildScenarios reads real articles and users from the SQLite instance,
+// signs users in on each instance, and writes every scenario's wrk script.
+func (b *bench) buildScenarios(ctx context.Context, s servers) error {
+	fx, err := loadFixtures(ctx, s.sqlite.url)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(b.log, "signing %d users in (argon2: tens of ms each)\n", min(writeUsers, len(fx.usernames)))
+	tokens, err := signIn(ctx, s.sqlite.url, fx.usernames[:min(writeUsers, len(fx.usernames))])
+	if err != nil {
+		return err
+	}
+	// The same user signs in on the others: a token is only good on the
+	// database whose user it names.
+	redisTokens, err := signIn(ctx, s.redis.url, fx.usernames[:1])
+	if err != nil {
+		return err
+	}
+	pgTokens, err := signIn(ctx, s.pg.url, fx.usernames[:1])
+	if err != nil {
+		return err
+	}
+	b.scenarios = append(b.scenarios,
+		scenario{name: "ceiling", server: s.ceiling, kind: ceilingKind, bodies: [][]byte{gqlBody(typenameQuery, nil)}},
+		read("typename", s.sqlite, "", gqlBody(typenameQuery, nil)))
+	b.scenarios = append(b.scenarios, pages(s.sqlite, tokens[0], fx.slug, "")...)
+	b.scenarios = append(b.scenarios, writes(s.sqlite, tokens, fx.articleIDs))
+	for _, r := range pages(s.redis, redisTokens[0], fx.slug, " (Redis)") {
+		r.base = r.name[:len(r.name)-len(" (Redis)")]
+		b.scenarios = append(b.scenarios, r)
+	}
+	b.scenarios = append(b.scenarios, pages(s.pg, pgTokens[0], fx.slug, " (PostgreSQL)")[:2]...)
+	return b.writeScripts()
+}
+
+// writeScripts writes each scenario's wrk script into the run folder.
+func (b *bench) writeScripts() error {
+	for i, s := range b.scenarios {
+		path, err := filepath.Abs(filepath.Join(b.runDir, fmt.Sprintf("%02d-%s.lua", i, slug(s.name))))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, []byte(luaScript(s)), 0o644); err != nil {
+			return err
+		}
+		b.scripts = append(b.scripts, path)
+	}
+	return nil
+}
+
+// validate sends each scenario's requests once, so that a broken query
+// fails the run before any time is spent measuring it.
+func (b *bench) validate(ctx context.Context) error {
+	for _, s := range b.scenarios {
+		token := ""
+		if len(s.tokens) > 0 {
+			token = s.tokens[0]
+		}
+		for _, body := range s.probes {
+			if _, err := post(ctx, s.server.url, token, body); err != nil {
+				return fmt.Errorf("validate %s: %w\nrequest: %s", s.name, err, body)
+			}
+		}
+	}
+	return nil
+}
+
+// warmUp runs every scenario once at the high connection count, unmeasured,
+// so that the first round does not pay for cold caches and a small heap.
+func (b *bench) warmUp(ctx context.Context) error {
+	if b.cfg.warmup == 0 {
+		return nil
+	}
+	fmt.Fprintf(b.log, "warming up: %v per scenario\n", b.cfg.warmup)
+	for i, s := range b.scenarios {
+		r, out, err := runWrk(ctx, s.server.url, b.scripts[i], highConns, b.cfg.warmup)
+		if err != nil {
+			return fmt.Errorf("warm up %s: %w", s.name, err)
+		}
+		b.keep(s.name+" (warm-up)", out)
+		if r.errors > 0 && s.kind != writeKind {
+			return fmt.Errorf("warm up %s: %d failed requests; first: %s", s.name, r.errors, r.firstError)
+		}
+	}
+	return nil
+}
+
+// keep appends wrk's output to wrk.log in the run folder.
+func (b *bench) keep(title, out string) {
+	f, err := os.OpenFile(filepath.Join(b.runDir, "wrk.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "=== %s\n%s\n", title, out)
+}
