@@ -40,12 +40,18 @@ func (r *articleResolver) Tags(ctx context.Context, objs []*conduit.Article) ([]
 // Author loads the authors of a list of articles in one batch, unless the
 // page read them already.
 func (r *articleResolver) Author(ctx context.Context, objs []*conduit.Article) ([]*conduit.User, error) {
-	out := make([]*conduit.User, len(objs))
-	ids := make([]int64, len(objs))
+	return authorsOf(ctx, objs, func(a *conduit.Article) (int64, *conduit.User) { return a.AuthorID, a.Author })
+}
+
+// authorsOf returns the authors of items: as read with them when every
+// item has its author, else loaded in one batch.
+func authorsOf[T any](ctx context.Context, items []T, author func(T) (int64, *conduit.User)) ([]*conduit.User, error) {
+	out := make([]*conduit.User, len(items))
+	ids := make([]int64, len(items))
 	read := true
-	for i, a := range objs {
-		out[i], ids[i] = a.Author, a.AuthorID
-		read = read && a.Author != nil
+	for i, item := range items {
+		ids[i], out[i] = author(item)
+		read = read && out[i] != nil
 	}
 	if read {
 		return out, nil
@@ -68,11 +74,13 @@ func (r *articleResolver) Comments(ctx context.Context, obj *conduit.Article, fi
 	if err != nil {
 		return nil, err
 	}
-	p, err := r.Resolver.Comments.Comments(ctx, obj.ID, args)
+	fields := itemFields(ctx, "Comment")
+	_, authors := fields["author"]
+	p, err := r.Resolver.Comments.Comments(ctx, obj.ID, args, authors)
 	if err != nil {
 		return nil, err
 	}
-	r.prefetchComments(ctx, p.Items)
+	r.prefetchComments(ctx, fields, p.Items)
 	total := obj.CommentsCount
 	return models.NewConnection(p, func(context.Context) (int, error) { return total, nil }), nil
 }

@@ -13,13 +13,10 @@ func (r *commentResolver) ID(ctx context.Context, obj *conduit.Comment) (string,
 	return models.GlobalID(models.TypeComment, obj.ID), nil
 }
 
-// Author loads the authors of a list of comments in one batch.
+// Author loads the authors of a list of comments in one batch, unless the
+// page read them already.
 func (r *commentResolver) Author(ctx context.Context, objs []*conduit.Comment) ([]*conduit.User, error) {
-	ids := make([]int64, len(objs))
-	for i, c := range objs {
-		ids[i] = c.AuthorID
-	}
-	return loaders.For(ctx).UserByID().LoadAll(ctx, ids)
+	return authorsOf(ctx, objs, func(c *conduit.Comment) (int64, *conduit.User) { return c.AuthorID, c.Author })
 }
 
 // Article loads the articles of a list of comments in one batch.

@@ -133,15 +133,20 @@ func (r *Resolver) prefetchArticles(ctx context.Context, fields map[string][]ast
 	parallel(fetches...)
 }
 
-// prefetchComments reads the authors of a page of comments when selected.
-func (r *Resolver) prefetchComments(ctx context.Context, comments []*conduit.Comment) {
-	sets, ok := itemFields(ctx, "Comment")["author"]
+// prefetchComments primes the loaders with the authors that a page of
+// comments read with it, and reads what is selected below them.
+func (r *Resolver) prefetchComments(ctx context.Context, fields map[string][]ast.SelectionSet, comments []*conduit.Comment) {
+	sets, ok := fields["author"]
 	if !ok || len(comments) == 0 {
 		return
 	}
+	l := loaders.For(ctx)
 	ids := make([]int64, len(comments))
 	for i, c := range comments {
 		ids[i] = c.AuthorID
+		if c.Author != nil {
+			l.PrimeUser(c.Author)
+		}
 	}
 	parallel(r.authorFetches(ctx, sets, ids)...)
 }

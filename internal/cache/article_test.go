@@ -281,7 +281,7 @@ func TestArticleService_PassThrough(t *testing.T) {
 	one, err := e.comments.CommentByID(ctx, cm.ID)
 	require.NoError(t, err)
 	require.Equal(t, cm, one)
-	comments, err := e.comments.Comments(ctx, a.ID, conduit.PageArgs{First: 10})
+	comments, err := e.comments.Comments(ctx, a.ID, conduit.PageArgs{First: 10}, false)
 	require.NoError(t, err)
 	require.Len(t, comments.Items, 1)
 }

@@ -54,6 +54,6 @@ func (s *commentService) CommentByID(ctx context.Context, id int64) (*conduit.Co
 }
 
 // Comments passes through: pages are not cached.
-func (s *commentService) Comments(ctx context.Context, articleID int64, args conduit.PageArgs) (*conduit.Page[*conduit.Comment], error) {
-	return s.inner.Comments(ctx, articleID, args)
+func (s *commentService) Comments(ctx context.Context, articleID int64, args conduit.PageArgs, authors bool) (*conduit.Page[*conduit.Comment], error) {
+	return s.inner.Comments(ctx, articleID, args, authors)
 }

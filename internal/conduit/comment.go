@@ -18,6 +18,9 @@ type Comment struct {
 	AuthorID  int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	// Author is the author when a read asked for it, else nil.
+	Author *User
 }
 
 // ValidateCommentBody returns an EINVALID error for a blank or too long body.
@@ -41,5 +44,6 @@ type CommentService interface {
 	// CommentByID returns a comment. ENOTFOUND.
 	CommentByID(ctx context.Context, id int64) (*Comment, error)
 	// Comments pages through an article's comments, oldest first.
-	Comments(ctx context.Context, articleID int64, args PageArgs) (*Page[*Comment], error)
+	// With authors, each comment's Author is read in the same statement.
+	Comments(ctx context.Context, articleID int64, args PageArgs, authors bool) (*Page[*Comment], error)
 }

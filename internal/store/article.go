@@ -58,15 +58,7 @@ type taggedArticleRow struct {
 
 	TagList string `bun:"tag_list,scanonly"` // "" when not read
 
-	AuthorUsername       string  `bun:"author_username,scanonly"` // "" when not read
-	AuthorEmail          string  `bun:"author_email,scanonly"`
-	AuthorBio            *string `bun:"author_bio,scanonly"`
-	AuthorImage          *string `bun:"author_image,scanonly"`
-	AuthorTokenVersion   int64   `bun:"author_token_version,scanonly"`
-	AuthorFollowersCount int     `bun:"author_followers_count,scanonly"`
-	AuthorFollowingCount int     `bun:"author_following_count,scanonly"`
-	AuthorCreatedAt      dbTime  `bun:"author_created_at,scanonly"`
-	AuthorUpdatedAt      dbTime  `bun:"author_updated_at,scanonly"`
+	authorColumns
 }
 
 // tagListExpr is the column of an article's tags in the author's order as a
@@ -99,10 +91,7 @@ func (db *DB) articleParts(q *bun.SelectQuery, parts conduit.ArticleParts) *bun.
 		q = q.ColumnExpr(db.tagListExpr())
 	}
 	if parts.Author {
-		q = q.Join("LEFT JOIN users AS u ON u.id = a.author_id").
-			ColumnExpr("u.username AS author_username, u.email AS author_email, u.bio AS author_bio, u.image AS author_image").
-			ColumnExpr("u.token_version AS author_token_version, u.followers_count AS author_followers_count, u.following_count AS author_following_count").
-			ColumnExpr("u.created_at AS author_created_at, u.updated_at AS author_updated_at")
+		q = withAuthor(q, "a.author_id")
 	}
 	return q
 }
@@ -118,13 +107,7 @@ func (r *taggedArticleRow) article() (*conduit.Article, error) {
 		}
 	}
 	a := r.articleRow.article(tags)
-	if r.AuthorUsername != "" {
-		a.Author = &conduit.User{
-			ID: r.AuthorID, Username: r.AuthorUsername, Email: r.AuthorEmail, Bio: r.AuthorBio, Image: r.AuthorImage,
-			CreatedAt: r.AuthorCreatedAt.Time, UpdatedAt: r.AuthorUpdatedAt.Time, TokenVersion: r.AuthorTokenVersion,
-			FollowersCount: r.AuthorFollowersCount, FollowingCount: r.AuthorFollowingCount,
-		}
-	}
+	a.Author = r.author(r.AuthorID)
 	return a, nil
 }
 

@@ -552,7 +552,7 @@ func TestArticleService_Statements(t *testing.T) {
 				{"AddComment", func(ctx context.Context) error { _, err := cs.AddComment(ctx, u.ID, ids[3], "c"); return err }, 4},
 				// BEGIN, SELECT, DELETE, UPDATE count, COMMIT.
 				{"DeleteComment", func(ctx context.Context) error {
-					p, err := cs.Comments(context.Background(), ids[3], conduit.PageArgs{First: 1})
+					p, err := cs.Comments(context.Background(), ids[3], conduit.PageArgs{First: 1}, false)
 					if err != nil {
 						return err
 					}
@@ -560,7 +560,7 @@ func TestArticleService_Statements(t *testing.T) {
 					return err
 				}, 5},
 				{"Comments", func(ctx context.Context) error {
-					_, err := cs.Comments(ctx, ids[3], conduit.PageArgs{First: 100})
+					_, err := cs.Comments(ctx, ids[3], conduit.PageArgs{First: 100}, false)
 					return err
 				}, 1},
 			} {

@@ -31,6 +31,13 @@ type commentRow struct {
 	UpdatedAt dbTime
 }
 
+// pageCommentRow is a comment of a page, with its author's columns when
+// the page asks for them.
+type pageCommentRow struct {
+	commentRow `bun:",extend"`
+	authorColumns
+}
+
 func (r *commentRow) comment() *conduit.Comment {
 	return &conduit.Comment{ID: r.ID, Body: r.Body, ArticleID: r.ArticleID, AuthorID: r.AuthorID,
 		CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time}
@@ -128,9 +135,12 @@ func (s *CommentService) CommentByID(ctx context.Context, id int64) (*conduit.Co
 // Comments pages through an article's comments, oldest first, by
 // (created_at, id) on comments_article_idx. One query per page; an article
 // that does not exist has none.
-func (s *CommentService) Comments(ctx context.Context, articleID int64, args conduit.PageArgs) (*conduit.Page[*conduit.Comment], error) {
-	var rows []commentRow
-	q := s.db.reader.NewSelect().Model(&rows).Where("c.article_id = ?", articleID)
+func (s *CommentService) Comments(ctx context.Context, articleID int64, args conduit.PageArgs, authors bool) (*conduit.Page[*conduit.Comment], error) {
+	var rows []pageCommentRow
+	q := s.db.reader.NewSelect().Model(&rows).ColumnExpr("c.*").Where("c.article_id = ?", articleID)
+	if authors {
+		q = withAuthor(q, "c.author_id")
+	}
 	q = keyset{timeCol: "c.created_at", idCol: "c.id"}.apply(q, args)
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("comments: %w", err)
@@ -139,6 +149,7 @@ func (s *CommentService) Comments(ctx context.Context, articleID int64, args con
 	cursors := make([]conduit.Cursor, len(rows))
 	for i := range rows {
 		items[i] = rows[i].comment()
+		items[i].Author = rows[i].author(rows[i].AuthorID)
 		cursors[i] = conduit.Cursor{Time: rows[i].CreatedAt.Time, ID: rows[i].ID}
 	}
 	return newPage(items, cursors, args), nil

@@ -121,7 +121,7 @@ func TestCommentService_Comments(t *testing.T) {
 			args := conduit.PageArgs{First: 10}
 			for {
 				cctx, count := store.WithStatementCounter(ctx)
-				p, err := cs.Comments(cctx, a.ID, args)
+				p, err := cs.Comments(cctx, a.ID, args, false)
 				require.NoError(t, err)
 				require.Equal(t, int64(1), count.Load())
 				got = append(got, commentIDs(p)...)
@@ -137,13 +137,13 @@ func TestCommentService_Comments(t *testing.T) {
 			require.Equal(t, append(want, added...), got)
 		})
 		t.Run("Backward", func(t *testing.T) {
-			p, err := cs.Comments(ctx, a.ID, conduit.PageArgs{First: conduit.MaxPageSize})
+			p, err := cs.Comments(ctx, a.ID, conduit.PageArgs{First: conduit.MaxPageSize}, false)
 			require.NoError(t, err)
 			want := commentIDs(p)
 			var got []int64
 			args := conduit.PageArgs{Last: 10}
 			for {
-				p, err := cs.Comments(ctx, a.ID, args)
+				p, err := cs.Comments(ctx, a.ID, args, false)
 				require.NoError(t, err)
 				got = append(commentIDs(p), got...)
 				if !p.HasPreviousPage {
@@ -153,8 +153,24 @@ func TestCommentService_Comments(t *testing.T) {
 			}
 			require.Equal(t, want, got)
 		})
+		t.Run("Authors", func(t *testing.T) {
+			cctx, count := store.WithStatementCounter(ctx)
+			p, err := cs.Comments(cctx, a.ID, conduit.PageArgs{First: 10}, true)
+			require.NoError(t, err)
+			require.Equal(t, int64(1), count.Load(), "the authors come in the same statement")
+			bare, err := cs.Comments(ctx, a.ID, conduit.PageArgs{First: 10}, false)
+			require.NoError(t, err)
+			require.Equal(t, commentIDs(bare), commentIDs(p))
+			author, err := store.NewUserService(db, testHasher).UserByID(ctx, u.ID)
+			require.NoError(t, err)
+			for i, c := range p.Items {
+				require.Equal(t, author, c.Author)
+				require.Nil(t, bare.Items[i].Author, "an author who was not asked for")
+				require.Equal(t, bare.Items[i].Body, c.Body)
+			}
+		})
 		t.Run("OKNone", func(t *testing.T) {
-			p, err := cs.Comments(ctx, 999999, conduit.PageArgs{First: 10})
+			p, err := cs.Comments(ctx, 999999, conduit.PageArgs{First: 10}, false)
 			require.NoError(t, err)
 			require.Empty(t, p.Items)
 			require.False(t, p.HasNextPage)
