@@ -103,32 +103,33 @@ func (r *Resolver) primeUsersByID(ctx context.Context, ids []int64) func() {
 }
 
 // authorFetches reads the authors with ids, and whether the viewer follows
-// them when that is selected too.
-func (r *Resolver) authorFetches(ctx context.Context, sets []ast.SelectionSet, ids []int64) []func() {
+// them when that is selected too, unless the page read that already.
+func (r *Resolver) authorFetches(ctx context.Context, sets []ast.SelectionSet, ids []int64, followsRead bool) []func() {
 	fetches := []func(){r.primeUsersByID(ctx, ids)}
-	if selects(ctx, sets, "User", "viewerIsFollowing") {
+	if !followsRead && selects(ctx, sets, "User", "viewerIsFollowing") {
 		fetches = append(fetches, primeBools(ctx, loaders.For(ctx).ViewerIsFollowing(), r.Users.FollowingAmong, conduit.ViewerIDFromContext(ctx), ids))
 	}
 	return fetches
 }
 
 // prefetchArticles reads, for a page of articles, the fields the operation
-// selects below them (fields, from itemFields). Pages carry their tags, and
-// their authors when selected, already.
-func (r *Resolver) prefetchArticles(ctx context.Context, fields map[string][]ast.SelectionSet, articles []*conduit.Article) {
+// selects below them (fields, from itemFields) that the page did not read
+// with them (parts).
+func (r *Resolver) prefetchArticles(ctx context.Context, fields map[string][]ast.SelectionSet, parts conduit.ArticleParts, articles []*conduit.Article) {
 	if len(articles) == 0 {
 		return
 	}
+	viewerRead := parts.ViewerID != 0
 	ids, authorIDs := make([]int64, len(articles)), make([]int64, len(articles))
 	for i, a := range articles {
 		ids[i], authorIDs[i] = a.ID, a.AuthorID
 	}
 	var fetches []func()
-	if _, ok := fields["viewerHasFavorited"]; ok {
+	if _, ok := fields["viewerHasFavorited"]; ok && !(viewerRead && parts.ViewerFavorited) {
 		fetches = append(fetches, primeBools(ctx, loaders.For(ctx).ViewerHasFavorited(), r.Articles.FavoritedAmong, conduit.ViewerIDFromContext(ctx), ids))
 	}
 	if sets, ok := fields["author"]; ok {
-		fetches = append(fetches, r.authorFetches(ctx, sets, authorIDs)...)
+		fetches = append(fetches, r.authorFetches(ctx, sets, authorIDs, viewerRead && parts.ViewerFollows)...)
 	}
 	parallel(fetches...)
 }
@@ -148,7 +149,7 @@ func (r *Resolver) prefetchComments(ctx context.Context, fields map[string][]ast
 			l.PrimeUser(c.Author)
 		}
 	}
-	parallel(r.authorFetches(ctx, sets, ids)...)
+	parallel(r.authorFetches(ctx, sets, ids, false)...)
 }
 
 // prefetchUsers reads viewerIsFollowing for a page of users when selected.

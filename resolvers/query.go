@@ -110,25 +110,46 @@ func (r *Resolver) articleConnection(ctx context.Context, f conduit.ArticleFilte
 		return nil, err
 	}
 	fields := itemFields(ctx, "Article")
-	p, err := r.Articles.Articles(ctx, f, args, articleParts(fields))
+	parts := articleParts(ctx, fields)
+	p, err := r.Articles.Articles(ctx, f, args, parts)
 	if err != nil {
 		return nil, err
 	}
-	l := loaders.For(ctx)
-	for _, a := range p.Items {
-		if a.Author != nil {
-			l.PrimeUser(a.Author)
-		}
-	}
-	r.prefetchArticles(ctx, fields, p.Items)
+	primeArticleParts(ctx, parts, p.Items)
+	r.prefetchArticles(ctx, fields, parts, p.Items)
 	return models.NewConnection(p, func(ctx context.Context) (int, error) { return r.Articles.CountArticles(ctx, f) }), nil
 }
 
 // articleParts says what to read of each article for the fields selected
-// on a page's items.
-func articleParts(fields map[string][]ast.SelectionSet) conduit.ArticleParts {
+// on a page's items: for a signed-in viewer, what they did too.
+func articleParts(ctx context.Context, fields map[string][]ast.SelectionSet) conduit.ArticleParts {
 	_, body := fields["body"]
 	_, tags := fields["tags"]
-	_, author := fields["author"]
-	return conduit.ArticleParts{Body: body, Tags: tags, Author: author}
+	authorSets, author := fields["author"]
+	_, favorited := fields["viewerHasFavorited"]
+	return conduit.ArticleParts{Body: body, Tags: tags, Author: author,
+		ViewerID:        conduit.ViewerIDFromContext(ctx),
+		ViewerFavorited: favorited,
+		ViewerFollows:   author && selects(ctx, authorSets, "User", "viewerIsFollowing"),
+	}
+}
+
+// primeArticleParts gives the loaders what a page read with its articles:
+// the authors, and what the viewer did.
+func primeArticleParts(ctx context.Context, parts conduit.ArticleParts, articles []*conduit.Article) {
+	l := loaders.For(ctx)
+	for _, a := range articles {
+		if a.Author != nil {
+			l.PrimeUser(a.Author)
+		}
+		if a.Viewer == nil {
+			continue
+		}
+		if parts.ViewerFavorited {
+			l.ViewerHasFavorited().Prime(a.ID, a.Viewer.Favorited)
+		}
+		if parts.ViewerFollows {
+			l.ViewerIsFollowing().Prime(a.AuthorID, a.Viewer.FollowsAuthor)
+		}
+	}
 }

@@ -35,6 +35,15 @@ type Article struct {
 
 	// Author is the author when a read asked for it (ArticleParts), else nil.
 	Author *User
+	// Viewer is what the reading viewer did, when a read asked for it
+	// (ArticleParts.ViewerID), else nil. It belongs to that read alone.
+	Viewer *ArticleViewer
+}
+
+// ArticleViewer is what one viewer did about an article.
+type ArticleViewer struct {
+	Favorited     bool // the viewer favorited the article
+	FollowsAuthor bool // the viewer follows its author
 }
 
 // ArticleParts says what a page of articles reads besides the short columns
@@ -45,6 +54,12 @@ type ArticleParts struct {
 	Body   bool // else Body is ""
 	Tags   bool // else Tags is nil
 	Author bool // else Author is nil
+
+	// ViewerID, when not 0, fills each article's Viewer for this user: with
+	// Favorited when ViewerFavorited, FollowsAuthor when ViewerFollows.
+	ViewerID        int64
+	ViewerFavorited bool
+	ViewerFollows   bool
 }
 
 // FullArticle reads an article's body and tags, not its author.

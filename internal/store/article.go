@@ -59,6 +59,9 @@ type taggedArticleRow struct {
 	TagList string `bun:"tag_list,scanonly"` // "" when not read
 
 	authorColumns
+
+	ViewerFavorited *bool `bun:"viewer_favorited,scanonly"` // nil when not read
+	ViewerFollows   *bool `bun:"viewer_follows,scanonly"`
 }
 
 // tagListExpr is the column of an article's tags in the author's order as a
@@ -93,6 +96,15 @@ func (db *DB) articleParts(q *bun.SelectQuery, parts conduit.ArticleParts) *bun.
 	if parts.Author {
 		q = withAuthor(q, "a.author_id")
 	}
+	// What the viewer did, by the primary keys of favorites and follows: the
+	// lookups that FavoritedAmong and FollowingAmong would make in a
+	// statement of their own.
+	if parts.ViewerID != 0 && parts.ViewerFavorited {
+		q = q.ColumnExpr("EXISTS (SELECT 1 FROM favorites AS vfav WHERE vfav.user_id = ? AND vfav.article_id = a.id) AS viewer_favorited", parts.ViewerID)
+	}
+	if parts.ViewerID != 0 && parts.ViewerFollows {
+		q = q.ColumnExpr("EXISTS (SELECT 1 FROM follows AS vfol WHERE vfol.follower_id = ? AND vfol.followee_id = a.author_id) AS viewer_follows", parts.ViewerID)
+	}
 	return q
 }
 
@@ -108,6 +120,9 @@ func (r *taggedArticleRow) article() (*conduit.Article, error) {
 	}
 	a := r.articleRow.article(tags)
 	a.Author = r.author(r.AuthorID)
+	if r.ViewerFavorited != nil || r.ViewerFollows != nil {
+		a.Viewer = &conduit.ArticleViewer{Favorited: r.ViewerFavorited != nil && *r.ViewerFavorited, FollowsAuthor: r.ViewerFollows != nil && *r.ViewerFollows}
+	}
 	return a, nil
 }
 

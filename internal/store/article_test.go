@@ -349,6 +349,35 @@ func TestArticleService_Articles(t *testing.T) {
 			require.Equal(t, [][]string{{"go", "web"}, {"go"}, {"go", "db"}}, tags)
 			require.Equal(t, tags, pageTags, "a page carries each article's tags, read in the same query")
 		})
+		t.Run("Viewer", func(t *testing.T) {
+			// cat follows ann and bob, and favorited b1, a2 and b2.
+			all := conduit.ArticleParts{ViewerID: cat.ID, ViewerFavorited: true, ViewerFollows: true}
+			cctx, count := store.WithStatementCounter(ctx)
+			p, err := s.Articles(cctx, conduit.ArticleFilter{}, conduit.PageArgs{First: 10}, all)
+			require.NoError(t, err)
+			require.Equal(t, int64(1), count.Load(), "what the viewer did comes in the page's statement")
+			ids := articleIDs(p.Items)
+			favorited, err := s.FavoritedAmong(ctx, cat.ID, ids)
+			require.NoError(t, err)
+			authors := make([]int64, len(p.Items))
+			for i, a := range p.Items {
+				authors[i] = a.AuthorID
+			}
+			following, err := us.FollowingAmong(ctx, cat.ID, authors)
+			require.NoError(t, err)
+			for i, a := range p.Items {
+				require.Equal(t, &conduit.ArticleViewer{Favorited: favorited[i], FollowsAuthor: following[i]}, a.Viewer, a.Title)
+			}
+			require.Contains(t, favorited, true)
+			require.Contains(t, favorited, false)
+			require.Contains(t, following, false, "cat follows not herself")
+
+			p, err = s.Articles(ctx, conduit.ArticleFilter{}, conduit.PageArgs{First: 10}, conduit.ArticleParts{ViewerFavorited: true, ViewerFollows: true})
+			require.NoError(t, err)
+			for _, a := range p.Items {
+				require.Nil(t, a.Viewer, "no viewer, nothing read")
+			}
+		})
 		t.Run("Parts", func(t *testing.T) {
 			bare, err := s.Articles(ctx, conduit.ArticleFilter{Tag: "go"}, conduit.PageArgs{First: 10}, conduit.ArticleParts{})
 			require.NoError(t, err)
