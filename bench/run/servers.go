@@ -145,7 +145,7 @@ func startConduit(ctx context.Context, cl *cleanups, cfg config, runDir, name, l
 	}
 	spec := procSpec{
 		name: name,
-		args: []string{cfg.conduit, "serve", "--addr", "127.0.0.1:0", "--rate-limit", "0", "--database-url", dbURL},
+		args: []string{cfg.conduit, "serve", "--addr", "127.0.0.1:0", "--rate-limit", "0", "--sign-in-per-ip", "0", "--database-url", dbURL},
 		env:  env,
 	}
 	return startHTTP(ctx, cl, spec, filepath.Join(runDir, logName))
