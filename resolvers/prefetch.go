@@ -48,6 +48,18 @@ func itemFields(ctx context.Context, typeName string) map[string][]ast.Selection
 	return out
 }
 
+// ownFields returns, for the current field, what is selected on the object
+// it returns: field name → sub-selections. A field that returns one object
+// (article, user) uses it as a connection uses itemFields: its fields run
+// one after another, so a loader they used would wait its timer each time.
+func ownFields(ctx context.Context, typeName string) map[string][]ast.SelectionSet {
+	out := map[string][]ast.SelectionSet{}
+	for _, f := range graphql.CollectFieldsCtx(ctx, []string{typeName, "Node"}) {
+		out[f.Name] = append(out[f.Name], f.Selections)
+	}
+	return out
+}
+
 // selects reports whether any of the selection sets asks for field on typeName.
 func selects(ctx context.Context, sets []ast.SelectionSet, typeName, field string) bool {
 	opCtx := graphql.GetOperationContext(ctx)
@@ -152,9 +164,9 @@ func (r *Resolver) prefetchComments(ctx context.Context, fields map[string][]ast
 	parallel(r.authorFetches(ctx, sets, ids, false)...)
 }
 
-// prefetchUsers reads viewerIsFollowing for a page of users when selected.
-func (r *Resolver) prefetchUsers(ctx context.Context, users []*conduit.User) {
-	if _, ok := itemFields(ctx, "User")["viewerIsFollowing"]; !ok || len(users) == 0 {
+// prefetchUsers reads viewerIsFollowing for users when selected (fields).
+func (r *Resolver) prefetchUsers(ctx context.Context, fields map[string][]ast.SelectionSet, users []*conduit.User) {
+	if _, ok := fields["viewerIsFollowing"]; !ok || len(users) == 0 {
 		return
 	}
 	primeBools(ctx, loaders.For(ctx).ViewerIsFollowing(), r.Users.FollowingAmong, conduit.ViewerIDFromContext(ctx), userIDs(users))()

@@ -19,20 +19,22 @@ func (r *queryResolver) Viewer(ctx context.Context) (*conduit.User, error) {
 	return conduit.ViewerFromContext(ctx), nil
 }
 
-// User finds a user by username.
+// User finds a user by username, and reads what is selected below it.
 func (r *queryResolver) User(ctx context.Context, username string) (*conduit.User, error) {
 	u, err := notFoundIsNil(r.Users.UserByUsername(ctx, username))
 	if u != nil {
 		loaders.For(ctx).PrimeUser(u)
+		r.prefetchUsers(ctx, ownFields(ctx, "User"), []*conduit.User{u})
 	}
 	return u, err
 }
 
-// Article finds an article by slug.
+// Article finds an article by slug, and reads what is selected below it.
 func (r *queryResolver) Article(ctx context.Context, slug string) (*conduit.Article, error) {
 	a, err := notFoundIsNil(r.Resolver.Articles.ArticleBySlug(ctx, slug))
 	if a != nil {
 		loaders.For(ctx).ArticleByID().Prime(a.ID, a)
+		r.prefetchArticles(ctx, ownFields(ctx, "Article"), conduit.ArticleParts{}, []*conduit.Article{a})
 	}
 	return a, err
 }

@@ -58,7 +58,7 @@ func (r *Resolver) userConnection(ctx context.Context, page userPager, userID in
 		return nil, err
 	}
 	primeUsers(ctx, p.Items)
-	r.prefetchUsers(ctx, p.Items)
+	r.prefetchUsers(ctx, itemFields(ctx, "User"), p.Items)
 	return models.NewConnection(p, func(context.Context) (int, error) { return total, nil }), nil
 }
 
