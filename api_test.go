@@ -80,7 +80,7 @@ func newTestAPIWithDeps(t testing.TB, dsn string, cfg config, c *cache.Cache, ev
 	t.Cleanup(func() { db.Close() })
 	require.NoError(t, db.Migrate(ctx))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d := deps{db: db, cache: c, events: events, stopping: make(chan struct{})}
+	d := deps{db: db, cache: c, readCache: c, events: events, stopping: make(chan struct{})}
 	return &testAPI{handler: newHandler(cfg, d, log), db: db, stopping: d.stopping}
 }
 

@@ -239,9 +239,9 @@ func tuneGC(getenv func(string) string) {
 	}
 }
 
-// share sets up what instances share: with a Redis URL, the cache and the
-// event hub on Redis; without, no cache and an in-memory hub. close
-// releases them.
+// share sets up what instances share: with a Redis URL, the event hub on
+// Redis and, on PostgreSQL, the read-through cache; without, no cache and
+// an in-memory hub. close releases them.
 func (d *deps) share(ctx context.Context, redisURL string, log *slog.Logger) (close func(), err error) {
 	if redisURL == "" {
 		hub := pubsub.NewMemory(pubsub.Options{Logger: log})
@@ -258,7 +258,15 @@ func (d *deps) share(ctx context.Context, redisURL string, log *slog.Logger) (cl
 	d.cache = cache.New(client, cache.Options{Logger: log})
 	hub := pubsub.NewRedis(client, pubsub.Options{Logger: log})
 	d.events = hub
-	log.Info("shared cache and events on Redis", "redis", d.cache.State(ctx))
+	if d.db.Dialect() == store.DialectSQLite {
+		// SQLite answers a read by primary key in-process, in less time
+		// than a round trip to Redis takes, and instances that share
+		// data share a PostgreSQL: here Redis carries events only.
+		log.Info("events on Redis; reads stay on SQLite, in process", "redis", d.cache.State(ctx))
+	} else {
+		d.readCache = d.cache
+		log.Info("shared cache and events on Redis", "redis", d.cache.State(ctx))
+	}
 	return func() { hub.Close(); client.Close() }, nil
 }
 
@@ -304,16 +312,20 @@ func seedDemo(ctx context.Context, db *store.DB, log *slog.Logger) error {
 // deps are what the handler is built on: the database, the cache (nil for
 // none), the event hub, and a channel closed when the server starts to stop.
 type deps struct {
-	db       *store.DB
-	cache    *cache.Cache
-	events   conduit.EventService
-	stopping chan struct{}
+	db *store.DB
+	// cache is the shared Redis (nil for none): readiness reports it.
+	cache *cache.Cache
+	// readCache is the cache that reads go through: cache on PostgreSQL,
+	// nil on SQLite (see share).
+	readCache *cache.Cache
+	events    conduit.EventService
+	stopping  chan struct{}
 }
 
 // newHandler wires the services, cache, events, loaders and resolvers into
 // the HTTP handler.
 func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
-	db, c := d.db, d.cache
+	db, c := d.db, d.readCache
 	storeUsers := store.NewUserService(db, auth.NewPool(auth.NewArgon2(), cfg.HashSlots))
 	tokens := auth.NewTokens([]byte(cfg.JWTSecret), cfg.TokenTTL)
 	// Token checks read the database, never the shared cache: a lost
@@ -328,7 +340,7 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 	res := &resolvers.Resolver{Users: users, Articles: articles, Comments: comments, Events: d.events, Tokens: tokens, Logger: log}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
 	m := metrics.New()
-	observe(m, db, c)
+	observe(m, db, d.cache)
 	return httpapi.New(httpapi.Options{
 		Schema:         schema,
 		Limits:         cfg.Limits,
@@ -342,7 +354,7 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 		Stopping:       d.stopping,
 		ErrorPresenter: resolvers.ErrorPresenter(log),
 		Recover:        resolvers.RecoverFunc(log),
-		Ready:          readiness(db, c),
+		Ready:          readiness(db, d.cache),
 		Metrics:        m,
 		Logger:         log,
 	})
