@@ -151,14 +151,15 @@ func buildVersion() string {
 const logFlushInterval = 200 * time.Millisecond
 
 // newLogger logs to w in format, buffered: a line per request must not
-// cost a write system call per request. close flushes what is left.
-func newLogger(format string, w io.Writer) (log *slog.Logger, close func()) {
+// cost a write system call per request. access writes the access log to the
+// same buffer; close flushes what is left.
+func newLogger(format string, w io.Writer) (log *slog.Logger, access logbuf.AccessFunc, close func()) {
 	b := logbuf.New(w, logFlushInterval)
 	var h slog.Handler = slog.NewTextHandler(b, nil)
 	if format == "json" {
 		h = slog.NewJSONHandler(b, nil)
 	}
-	return slog.New(logbuf.Handler(h, b)), func() { _ = b.Close() }
+	return slog.New(logbuf.Handler(h, b)), logbuf.Access(b, format), func() { _ = b.Close() }
 }
 
 // serve runs the API until ctx ends, then stops gracefully.
@@ -171,7 +172,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	} else if err := finish(); err != nil {
 		return err
 	}
-	log, closeLog := newLogger(cfg.LogFormat, stderr)
+	log, access, closeLog := newLogger(cfg.LogFormat, stderr)
 	defer closeLog()
 	tuneGC(getenv)
 	if cfg.JWTSecret == "" {
@@ -192,7 +193,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
-	d := deps{db: db, stopping: make(chan struct{})}
+	d := deps{db: db, stopping: make(chan struct{}), accessLog: access}
 	closeShared, err := d.share(ctx, cfg.RedisURL, log)
 	if err != nil {
 		return err
@@ -320,6 +321,8 @@ type deps struct {
 	readCache *cache.Cache
 	events    conduit.EventService
 	stopping  chan struct{}
+	// accessLog logs each request (nil: through the logger).
+	accessLog logbuf.AccessFunc
 }
 
 // newHandler wires the services, cache, events, loaders and resolvers into
@@ -357,6 +360,7 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 		Ready:          readiness(db, d.cache),
 		Metrics:        m,
 		Logger:         log,
+		AccessLog:      d.accessLog,
 	})
 }
 

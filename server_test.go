@@ -93,6 +93,12 @@ func TestRunServesAndStopsGracefully(t *testing.T) {
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
 		require.Equal(t, demoSeed.Articles, out.Data.Articles.TotalCount, "an empty development database gets demo data")
 	})
+	t.Run("AccessLog", func(t *testing.T) {
+		// Buffered: the line comes within the flush interval.
+		require.Eventually(t, func() bool {
+			return regexp.MustCompile(`(?m)^time=\S+ level=INFO msg=request method=POST path=/graphql status=200 duration=\S+ request_id=[0-9a-f]{16}$`).MatchString(stderr.String())
+		}, 5*time.Second, 20*time.Millisecond, "no access-log line for the request:\n%s", stderr.String())
+	})
 	cancel()
 	select {
 	case err := <-exited:

@@ -70,6 +70,8 @@ type Options struct {
 	// Ready reports each dependency's state for /readyz; an error means not ready.
 	Ready  func(ctx context.Context) (map[string]string, error)
 	Logger *slog.Logger
+	// AccessLog, when not nil, logs each request instead of Logger.
+	AccessLog func(method, path string, status int, d time.Duration, requestID string)
 }
 
 // New returns the HTTP handler of the whole service.
@@ -97,7 +99,7 @@ func New(o Options) http.Handler {
 		h = o.Metrics.Middleware(h)
 	}
 	// Outermost, so that it sees the connection's own writer.
-	return withBodyTimeout(o.Limits.BodyTimeout, withRequestID(withAccessLog(o.Logger, h)))
+	return withBodyTimeout(o.Limits.BodyTimeout, withRequestID(withAccessLog(o.Logger, o.AccessLog, h)))
 }
 
 // newGraphQL builds gqlgen's server with Conduit's transports and limits.

@@ -75,15 +75,21 @@ func withRecover(log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
-// withAccessLog logs one line per request.
-func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
+// withAccessLog logs one line per request, through access when it is set,
+// else through log.
+func withAccessLog(log *slog.Logger, access func(method, path string, status int, d time.Duration, requestID string), next http.Handler) http.Handler {
+	if access == nil {
+		access = func(method, path string, status int, d time.Duration, requestID string) {
+			log.LogAttrs(context.Background(), slog.LevelInfo, "request",
+				slog.String("method", method), slog.String("path", path), slog.Int("status", status),
+				slog.Duration("duration", d), slog.String("request_id", requestID))
+		}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
-			slog.Duration("duration", time.Since(start)), slog.String("request_id", conduit.RequestIDFromContext(r.Context())))
+		access(r.Method, r.URL.Path, sw.status, time.Since(start), conduit.RequestIDFromContext(r.Context()))
 	})
 }
 
