@@ -103,5 +103,24 @@ func TestStatementBudget(t *testing.T) {
 				})
 			}
 		}
+		// nodes() is no page: nothing primes what its items select, so the
+		// first item of the list loads for all of them.
+		t.Run("Nodes/signedIn", func(t *testing.T) {
+			const q = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Article { viewerHasFavorited author { viewerIsFollowing } } ... on User { viewerIsFollowing } } }`
+			count := func(n int) int64 {
+				ids := []string{}
+				for i := range n {
+					ids = append(ids, articles[i].ID, authors[i%10].ID)
+				}
+				var resp gqlResponse
+				st := api.statements(func() { resp = api.post(t, reader.Token, q, map[string]any{"ids": ids}) })
+				require.Empty(t, resp.Errors)
+				return st
+			}
+			small, large := count(2), count(40)
+			require.LessOrEqual(t, small, int64(maxStatements))
+			require.LessOrEqual(t, large, int64(maxStatements), "statements must not grow with the number of nodes")
+			t.Logf("Nodes: %d statements for 4 nodes, %d for 80", small, large)
+		})
 	})
 }

@@ -221,7 +221,7 @@ type ArticleResolver interface {
 
 	Author(ctx context.Context, objs []*conduit.Article) ([]*conduit.User, error)
 
-	ViewerHasFavorited(ctx context.Context, objs []*conduit.Article) ([]bool, error)
+	ViewerHasFavorited(ctx context.Context, obj *conduit.Article) (bool, error)
 
 	Comments(ctx context.Context, obj *conduit.Article, first *int, after *string) (*models.Connection[*conduit.Comment], error)
 }
@@ -266,7 +266,7 @@ type UserResolver interface {
 
 	Email(ctx context.Context, obj *conduit.User) (*string, error)
 
-	ViewerIsFollowing(ctx context.Context, objs []*conduit.User) ([]bool, error)
+	ViewerIsFollowing(ctx context.Context, obj *conduit.User) (bool, error)
 
 	Articles(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.Connection[*conduit.Article], error)
 	FavoriteArticles(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.Connection[*conduit.Article], error)
@@ -2820,7 +2820,7 @@ func (ec *executionContext) _Article_viewerHasFavorited(ctx context.Context, fie
 			return ec.fieldContext_Article_viewerHasFavorited(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Article_viewerHasFavorited(ctx, field, obj)
+			return ec.Resolvers.Article().ViewerHasFavorited(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -2832,29 +2832,6 @@ func (ec *executionContext) _Article_viewerHasFavorited(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_Article_viewerHasFavorited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Article", field, true, true, "Boolean")
-}
-func (ec *executionContext) resolveBatch_Article_viewerHasFavorited(ctx context.Context, field graphql.CollectedField, obj *conduit.Article) (any, error) {
-	resolver := ec.Resolvers.Article()
-	if batch, ok := graphql.BatchParentsFor[*conduit.Article](ctx, "Article"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.ViewerHasFavorited(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[bool](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Article.viewerHasFavorited",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.ViewerHasFavorited(ctx, []*conduit.Article{obj})
-	return graphql.ResolveBatchSingleResult[bool](
-		ctx,
-		results,
-		err,
-		"Article.viewerHasFavorited",
-	)
 }
 
 func (ec *executionContext) _Article_commentsCount(ctx context.Context, field graphql.CollectedField, obj *conduit.Article) (ret graphql.Marshaler) {
@@ -5215,7 +5192,7 @@ func (ec *executionContext) _User_viewerIsFollowing(ctx context.Context, field g
 			return ec.fieldContext_User_viewerIsFollowing(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_User_viewerIsFollowing(ctx, field, obj)
+			return ec.Resolvers.User().ViewerIsFollowing(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -5227,29 +5204,6 @@ func (ec *executionContext) _User_viewerIsFollowing(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_User_viewerIsFollowing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, true, true, "Boolean")
-}
-func (ec *executionContext) resolveBatch_User_viewerIsFollowing(ctx context.Context, field graphql.CollectedField, obj *conduit.User) (any, error) {
-	resolver := ec.Resolvers.User()
-	if batch, ok := graphql.BatchParentsFor[*conduit.User](ctx, "User"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.ViewerIsFollowing(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[bool](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"User.viewerIsFollowing",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.ViewerIsFollowing(ctx, []*conduit.User{obj})
-	return graphql.ResolveBatchSingleResult[bool](
-		ctx,
-		results,
-		err,
-		"User.viewerIsFollowing",
-	)
 }
 
 func (ec *executionContext) _User_followersCount(ctx context.Context, field graphql.CollectedField, obj *conduit.User) (ret graphql.Marshaler) {
@@ -9102,20 +9056,12 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋconduitᚑgraphqlᚋconduitᚋmodelsᚐNode(ctx context.Context, sel ast.SelectionSet, v []models.Node) graphql.Marshaler {
 	{
-		var batchItemsUser []*conduit.User
-		batchIdxMapUser := map[int]int{}
 		var batchItemsComment []*conduit.Comment
 		batchIdxMapComment := map[int]int{}
 		var batchItemsArticle []*conduit.Article
 		batchIdxMapArticle := map[int]int{}
 		for i, item := range v {
 			switch concrete := item.(type) {
-			case conduit.User:
-				batchIdxMapUser[i] = len(batchItemsUser)
-				batchItemsUser = append(batchItemsUser, &concrete)
-			case *conduit.User:
-				batchIdxMapUser[i] = len(batchItemsUser)
-				batchItemsUser = append(batchItemsUser, concrete)
 			case conduit.Comment:
 				batchIdxMapComment[i] = len(batchItemsComment)
 				batchItemsComment = append(batchItemsComment, &concrete)
@@ -9129,9 +9075,6 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋconduitᚑgraphqlᚋc
 				batchIdxMapArticle[i] = len(batchItemsArticle)
 				batchItemsArticle = append(batchItemsArticle, concrete)
 			}
-		}
-		if len(batchItemsUser) > 0 {
-			ctx = graphql.WithBatchParents(ctx, "User", batchItemsUser, batchIdxMapUser)
 		}
 		if len(batchItemsComment) > 0 {
 			ctx = graphql.WithBatchParents(ctx, "Comment", batchItemsComment, batchIdxMapComment)
@@ -9287,7 +9230,6 @@ func (ec *executionContext) marshalNUpdateViewerPayload2ᚖgithubᚗcomᚋcondui
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋconduitᚑgraphqlᚋconduitᚋinternalᚋconduitᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*conduit.User) graphql.Marshaler {
-	ctx = graphql.WithBatchParents(ctx, "User", v, nil)
 	ret := marshalSliceSerially(ctx, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

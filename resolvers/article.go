@@ -59,13 +59,21 @@ func authorsOf[T any](ctx context.Context, items []T, author func(T) (int64, *co
 	return loaders.For(ctx).UserByID().LoadAll(ctx, ids)
 }
 
-// ViewerHasFavorited is batched over all articles of a list.
-func (r *articleResolver) ViewerHasFavorited(ctx context.Context, objs []*conduit.Article) ([]bool, error) {
-	ids := make([]int64, len(objs))
-	for i, a := range objs {
-		ids[i] = a.ID
+// ViewerHasFavorited says whether the viewer favorited the article: as the
+// page read it, else through the loader, for the whole list on a miss.
+func (r *articleResolver) ViewerHasFavorited(ctx context.Context, obj *conduit.Article) (bool, error) {
+	if obj.Viewer != nil && conduit.ViewerIDFromContext(ctx) != 0 {
+		return obj.Viewer.Favorited, nil
 	}
-	return loaders.For(ctx).ViewerHasFavorited().LoadAll(ctx, ids)
+	l := loaders.For(ctx).ViewerHasFavorited()
+	if list := listStart(ctx, obj); len(list) > 1 {
+		ids := make([]int64, len(list))
+		for i, a := range list {
+			ids[i] = a.ID
+		}
+		_, _ = l.LoadAll(ctx, ids) // hits when primed; else one batch for all
+	}
+	return l.Load(ctx, obj.ID)
 }
 
 // Comments pages through the article's comments, oldest first.

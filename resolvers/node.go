@@ -43,13 +43,24 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]models.Node,
 		thunks[i] = r.nodeThunk(ctx, k.typ, k.id)
 	}
 	out := make([]models.Node, len(keys))
+	var articles []*conduit.Article
+	var users []*conduit.User
 	for i, th := range thunks {
 		v, err := th()
 		if err != nil {
 			return nil, err
 		}
 		out[i] = v
+		switch n := v.(type) {
+		case *conduit.Article:
+			articles = append(articles, n)
+		case *conduit.User:
+			users = append(users, n)
+		}
 	}
+	// Read what is selected below the nodes for all of them, as pages do.
+	r.prefetchArticles(ctx, ownFields(ctx, "Article"), conduit.ArticleParts{}, articles)
+	r.prefetchUsers(ctx, ownFields(ctx, "User"), users)
 	return out, nil
 }
 

@@ -21,9 +21,14 @@ func (r *userResolver) Email(ctx context.Context, obj *conduit.User) (*string, e
 	return &obj.Email, nil
 }
 
-// ViewerIsFollowing is batched over all users of a list.
-func (r *userResolver) ViewerIsFollowing(ctx context.Context, objs []*conduit.User) ([]bool, error) {
-	return loaders.For(ctx).ViewerIsFollowing().LoadAll(ctx, userIDs(objs))
+// ViewerIsFollowing says whether the viewer follows the user, through the
+// loader that pages prime; on a miss, it loads for the whole list.
+func (r *userResolver) ViewerIsFollowing(ctx context.Context, obj *conduit.User) (bool, error) {
+	l := loaders.For(ctx).ViewerIsFollowing()
+	if list := listStart(ctx, obj); len(list) > 1 {
+		_, _ = l.LoadAll(ctx, userIDs(list)) // hits when primed; else one batch for all
+	}
+	return l.Load(ctx, obj.ID)
 }
 
 // Articles pages through the user's articles, newest first.
