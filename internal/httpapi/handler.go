@@ -7,9 +7,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -142,8 +142,7 @@ func graphQLMethods(next http.Handler) http.Handler {
 		switch r.Method {
 		case http.MethodGet:
 		case http.MethodPost:
-			media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if media != mediaJSON {
+			if !isJSONMedia(r.Header.Get("Content-Type")) {
 				writeJSONError(w, http.StatusUnsupportedMediaType, codeParseFailed, "Send the request body as application/json.")
 				return
 			}
@@ -154,6 +153,14 @@ func graphQLMethods(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isJSONMedia reports whether a Content-Type names application/json, with
+// or without parameters (charset): what mime.ParseMediaType would say,
+// without the map of parameters it makes for every request.
+func isJSONMedia(contentType string) bool {
+	media, _, _ := strings.Cut(contentType, ";")
+	return strings.EqualFold(strings.TrimSpace(media), mediaJSON)
 }
 
 // readiness answers 200 when every dependency is usable, else 503 with why.
