@@ -123,7 +123,28 @@ func (a *Authenticator) Context(ctx context.Context, authorization string) (cont
 	case err != nil:
 		return ctx, err
 	}
+	ctx = context.WithValue(ctx, credentialKey{}, authorization)
 	return conduit.NewContextWithViewer(ctx, u), nil
+}
+
+// credentialKey keeps the credential that Context accepted, for Recheck.
+type credentialKey struct{}
+
+// Recheck checks again the credential that Context accepted for ctx: a
+// websocket or event stream runs long after its viewer was read, and its
+// token may have expired or been replaced (a new password) since. It
+// returns ErrBadToken then, and nil for an anonymous context. A user that
+// could not be read counts as still valid: a database hiccup should not
+// end every open socket.
+func (a *Authenticator) Recheck(ctx context.Context) error {
+	credential, ok := ctx.Value(credentialKey{}).(string)
+	if !ok {
+		return nil
+	}
+	if _, err := a.viewer(ctx, credential); conduit.ErrorCode(err) == conduit.EUNAUTHENTICATED {
+		return err
+	}
+	return nil
 }
 
 func (a *Authenticator) viewer(ctx context.Context, authorization string) (*conduit.User, error) {
