@@ -354,6 +354,7 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 		Authenticate:   authn.Context,
 		PerResponse:    func(ctx context.Context) context.Context { return loaders.With(ctx, factory.New(ctx)) },
 		WebsocketInit:  authn.WebsocketInit,
+		Recheck:        authn.Recheck,
 		Stopping:       d.stopping,
 		ErrorPresenter: resolvers.ErrorPresenter(log),
 		Recover:        resolvers.RecoverFunc(log),

@@ -41,7 +41,13 @@ func (r *mutationResolver) UpdateViewer(ctx context.Context, input models.Update
 	}
 	primeUser(ctx, u)
 	payload := &models.UpdateViewerPayload{User: u}
-	if u.TokenVersion != viewer.TokenVersion {
+	// Against the token's own version: the viewer may be a user read
+	// earlier and reused.
+	version, ok := conduit.ViewerTokenVersion(ctx)
+	if !ok {
+		version = viewer.TokenVersion
+	}
+	if u.TokenVersion != version {
 		token, err := r.Tokens.Issue(u)
 		if err != nil {
 			return nil, fmt.Errorf("update viewer: %w", err)

@@ -114,7 +114,7 @@ func (f forgetOnWrite) UnfollowUser(ctx context.Context, followerID, followeeID 
 // the viewer anonymous; a refused one records ErrBadToken, which fields that
 // need a viewer answer.
 func (a *Authenticator) Context(ctx context.Context, authorization string) (context.Context, error) {
-	u, err := a.viewer(ctx, authorization)
+	u, version, err := a.viewer(ctx, authorization)
 	switch {
 	case err == errNoToken:
 		return ctx, nil
@@ -123,10 +123,31 @@ func (a *Authenticator) Context(ctx context.Context, authorization string) (cont
 	case err != nil:
 		return ctx, err
 	}
-	return conduit.NewContextWithViewer(ctx, u), nil
+	ctx = context.WithValue(ctx, credentialKey{}, authorization)
+	return conduit.NewContextWithViewerToken(ctx, u, version), nil
 }
 
-func (a *Authenticator) viewer(ctx context.Context, authorization string) (*conduit.User, error) {
+// credentialKey keeps the credential that Context accepted, for Recheck.
+type credentialKey struct{}
+
+// Recheck checks again the credential that Context accepted for ctx: a
+// websocket or event stream runs long after its viewer was read, and its
+// token may have expired or been replaced (a new password) since. It
+// returns ErrBadToken then, and nil for an anonymous context. A user that
+// could not be read counts as still valid: a database hiccup should not
+// end every open socket.
+func (a *Authenticator) Recheck(ctx context.Context) error {
+	credential, ok := ctx.Value(credentialKey{}).(string)
+	if !ok {
+		return nil
+	}
+	if _, _, err := a.viewer(ctx, credential); conduit.ErrorCode(err) == conduit.EUNAUTHENTICATED {
+		return err
+	}
+	return nil
+}
+
+func (a *Authenticator) viewer(ctx context.Context, authorization string) (*conduit.User, int64, error) {
 	token := strings.TrimSpace(authorization)
 	for _, scheme := range []string{"Bearer ", "Token "} {
 		if len(token) >= len(scheme) && strings.EqualFold(token[:len(scheme)], scheme) {
@@ -135,17 +156,17 @@ func (a *Authenticator) viewer(ctx context.Context, authorization string) (*cond
 		}
 	}
 	if token == "" {
-		return nil, errNoToken
+		return nil, 0, errNoToken
 	}
 	id, version, err := a.Tokens.Parse(token)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	u, err := a.user(ctx, id)
 	if conduit.ErrorCode(err) == conduit.ENOTFOUND || err == nil && u.TokenVersion != version {
-		return nil, ErrBadToken
+		return nil, 0, ErrBadToken
 	} else if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return u, nil
+	return u, version, nil
 }

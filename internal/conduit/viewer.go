@@ -7,11 +7,29 @@ type viewerKey struct{}
 type viewerState struct {
 	user *User
 	err  error
+	// tokenVersion is the version the viewer's token was issued under;
+	// hasToken says whether there is one.
+	tokenVersion int64
+	hasToken     bool
 }
 
 // NewContextWithViewer returns a context that carries the signed-in user.
 func NewContextWithViewer(ctx context.Context, u *User) context.Context {
 	return context.WithValue(ctx, viewerKey{}, viewerState{user: u})
+}
+
+// NewContextWithViewerToken returns a context that carries the signed-in
+// user and the token version of the credential that named it.
+func NewContextWithViewerToken(ctx context.Context, u *User, tokenVersion int64) context.Context {
+	return context.WithValue(ctx, viewerKey{}, viewerState{user: u, tokenVersion: tokenVersion, hasToken: true})
+}
+
+// ViewerTokenVersion returns the token version of the credential that named
+// the viewer: what decides whether a write changed it, rather than the
+// version of the user as it was read (which may have been reused).
+func ViewerTokenVersion(ctx context.Context) (int64, bool) {
+	s, _ := ctx.Value(viewerKey{}).(viewerState)
+	return s.tokenVersion, s.user != nil && s.hasToken
 }
 
 // NewContextWithAuthError returns a context whose request sent a credential

@@ -18,6 +18,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/conduit-graphql/conduit/internal/metrics"
 )
@@ -57,6 +58,10 @@ type Options struct {
 	// PerResponse prepares the context of each GraphQL response (loaders):
 	// once for a query or mutation, once per event of a subscription.
 	PerResponse func(ctx context.Context) context.Context
+	// Recheck checks again the credential of ctx's viewer, which a
+	// websocket or event stream keeps long after its request began: an
+	// error ends the stream (see forbidStream). Nil checks nothing.
+	Recheck func(ctx context.Context) error
 	// WebsocketInit checks the credential of a websocket's connection_init.
 	WebsocketInit transport.WebsocketInitFunc
 	// Stopping is closed when the server starts to stop; websockets and
@@ -124,15 +129,48 @@ func newGraphQL(o Options) *handler.Server {
 	if o.Metrics != nil {
 		srv.Use(o.Metrics.GraphQL())
 	}
-	srv.SetErrorPresenter(withLimitCodes(o.ErrorPresenter))
+	present := withLimitCodes(o.ErrorPresenter)
+	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(o.Recover)
+	if o.Recheck != nil {
+		// A stream's token is checked as each operation starts, so that one
+		// revoked or expired runs nothing more (updateViewer on it would
+		// hand out a fresh token), and the stream ends.
+		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+			if inStream(ctx) {
+				if err := o.Recheck(ctx); err != nil {
+					forbidStream(ctx)
+					return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{present(ctx, err)}})
+				}
+			}
+			return next(ctx)
+		})
+	}
 	// Loaders are made per response, not per HTTP request: a websocket
 	// carries many operations on one request context, and a subscription
 	// must see each event's data fresh, not what its first event cached.
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		return next(o.PerResponse(ctx))
+		resp := next(o.PerResponse(ctx))
+		// A subscription's event is delivered only while its token counts:
+		// the check is after next, which waits for the event.
+		if resp != nil && o.Recheck != nil && inStream(ctx) && isSubscription(ctx) {
+			if err := o.Recheck(ctx); err != nil {
+				forbidStream(ctx)
+				return nil
+			}
+		}
+		return resp
 	})
 	return srv
+}
+
+// isSubscription tells whether ctx's operation is a subscription.
+func isSubscription(ctx context.Context) bool {
+	if !graphql.HasOperationContext(ctx) {
+		return false
+	}
+	op := graphql.GetOperationContext(ctx).Operation
+	return op != nil && op.Operation == ast.Subscription
 }
 
 // graphQLMethods answers what the GraphQL transports don't take: other

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -21,6 +22,10 @@ const (
 	// CloseServiceRestart tells websocket clients that the server is
 	// stopping for a restart and that they should reconnect.
 	CloseServiceRestart = 1012
+	// CloseForbidden ends a graphql-transport-ws socket whose token no
+	// longer counts (expired, or replaced by a new password), as the
+	// protocol closes one whose connection_init it refuses.
+	CloseForbidden = 4403
 )
 
 // websocketTransport serves subscriptions (and queries and mutations) over
@@ -47,24 +52,54 @@ func websocketTransport(o Options) transport.Websocket {
 
 // withStreamStop ends long-lived requests (websockets, event streams) when
 // the server starts to stop: http.Server.Shutdown waits for requests to end
-// and never ends these by itself. Other requests run to their end.
+// and never ends these by itself. Other requests run to their end. It also
+// lets the GraphQL handler end a stream whose credential stopped counting
+// (forbidStream).
 func withStreamStop(stopping <-chan struct{}, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if stopping == nil || !isStream(r) {
+		if !isStream(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
-		go func() {
-			select {
-			case <-stopping:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
+		end := &streamEnd{cancel: cancel}
+		ctx = context.WithValue(ctx, streamEndKey{}, end)
+		if stopping != nil {
+			go func() {
+				select {
+				case <-stopping:
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// streamEnd ends one stream's request.
+type streamEnd struct {
+	cancel    context.CancelFunc
+	forbidden atomic.Bool
+}
+
+type streamEndKey struct{}
+
+// inStream tells whether ctx belongs to a websocket or an event stream.
+func inStream(ctx context.Context) bool {
+	_, ok := ctx.Value(streamEndKey{}).(*streamEnd)
+	return ok
+}
+
+// forbidStream ends the stream of ctx because its credential no longer
+// counts: a websocket closes with 4403 (graphql-transport-ws) or
+// connection_error (graphql-ws), an event stream ends.
+func forbidStream(ctx context.Context) {
+	if e, ok := ctx.Value(streamEndKey{}).(*streamEnd); ok {
+		e.forbidden.Store(true)
+		e.cancel()
+	}
 }
 
 func isStream(r *http.Request) bool {
@@ -84,7 +119,8 @@ func (s stoppingWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts t
 	if err != nil {
 		return nil, err
 	}
-	sc := &stoppingConn{WebsocketConn: conn, stopping: s.stopping}
+	end, _ := r.Context().Value(streamEndKey{}).(*streamEnd)
+	sc := &stoppingConn{WebsocketConn: conn, stopping: s.stopping, end: end}
 	if conn.Subprotocol() == protoTransportWS {
 		return &uniqueIDConn{stoppingConn: sc, active: map[string]bool{}}, nil
 	}
@@ -94,6 +130,7 @@ func (s stoppingWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts t
 type stoppingConn struct {
 	transport.WebsocketConn
 	stopping <-chan struct{}
+	end      *streamEnd // nil outside withStreamStop
 }
 
 var (
@@ -101,8 +138,21 @@ var (
 	_ transport.WebsocketReadDeadliner = (*stoppingConn)(nil)
 )
 
-// WriteClose sends the close frame, with 1012 once the server is stopping.
+// WriteClose sends the close frame, with 1012 once the server is stopping
+// and with 4403 once the socket's token no longer counts. gqlgen closes a
+// socket whose context ends with 1000 and says nothing of why, so a legacy
+// graphql-ws client, which has no close code for it, first gets a
+// connection_error.
 func (c *stoppingConn) WriteClose(code int, msg string) error {
+	if c.end != nil && c.end.forbidden.Load() {
+		if c.Subprotocol() != protoTransportWS {
+			_ = c.WebsocketConn.WriteJSON(map[string]any{
+				"type":    "connection_error",
+				"payload": map[string]string{"message": errTokenGone},
+			})
+		}
+		return c.WebsocketConn.WriteClose(CloseForbidden, "Forbidden")
+	}
 	select {
 	case <-c.stopping:
 		if code == transport.WebsocketCloseNormalClosure {

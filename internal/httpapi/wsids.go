@@ -17,6 +17,10 @@ const CloseSubscriberExists = 4409
 
 const protoTransportWS = "graphql-transport-ws"
 
+// errTokenGone is the connection_error of a legacy socket whose token no
+// longer counts.
+const errTokenGone = "The token is invalid or expired; sign in again."
+
 // errSubscriberExists ends the read loop of a socket closed with 4409.
 var errSubscriberExists = errors.New("subscribe with an id already in use")
 
