@@ -6,14 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
 const (
@@ -187,7 +187,7 @@ func startRedis(ctx context.Context, cl *cleanups, runDir string) (*instance, st
 func waitRedis(ctx context.Context, p *process, port int) error {
 	deadline := time.Now().Add(startTimeout)
 	for {
-		err := pingRedis(port)
+		err := testenv.PingRedis(port)
 		if err == nil {
 			return nil
 		}
@@ -202,28 +202,6 @@ func waitRedis(ctx context.Context, p *process, port int) error {
 			return fmt.Errorf("not ready after %v: %w", startTimeout, err)
 		}
 	}
-}
-
-// pingRedis speaks just enough RESP to ask for PONG, so that the runner
-// needs no Redis client.
-func pingRedis(port int) error {
-	conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(time.Second))
-	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
-		return err
-	}
-	line, err := bufio.NewReader(conn).ReadString('\n')
-	if err != nil {
-		return err
-	}
-	if line = strings.TrimSpace(line); line != "+PONG" {
-		return fmt.Errorf("PING answered %q", line)
-	}
-	return nil
 }
 
 // sleep waits for d or until ctx ends.

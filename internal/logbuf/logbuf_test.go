@@ -3,32 +3,15 @@ package logbuf
 import (
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/conduit-graphql/conduit/internal/testenv"
 )
-
-// syncBuffer is a strings.Builder safe for the flusher goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	sb strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sb.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sb.String()
-}
 
 func TestWriter(t *testing.T) {
 	t.Run("InfoWaitsForTheInterval", func(t *testing.T) {
-		out := &syncBuffer{}
+		out := &testenv.Buffer{}
 		b := New(out, 50*time.Millisecond)
 		defer b.Close()
 		log := slog.New(Handler(slog.NewTextHandler(b, nil), b))
@@ -45,7 +28,7 @@ func TestWriter(t *testing.T) {
 		}
 	})
 	t.Run("WarningAtOnce", func(t *testing.T) {
-		out := &syncBuffer{}
+		out := &testenv.Buffer{}
 		b := New(out, time.Hour)
 		defer b.Close()
 		log := slog.New(Handler(slog.NewTextHandler(b, nil), b)).With("component", "x")
@@ -56,7 +39,7 @@ func TestWriter(t *testing.T) {
 		}
 	})
 	t.Run("CloseFlushes", func(t *testing.T) {
-		out := &syncBuffer{}
+		out := &testenv.Buffer{}
 		b := New(out, time.Hour)
 		_, _ = b.Write([]byte("last line\n"))
 		if err := b.Close(); err != nil {

@@ -142,7 +142,7 @@ func (s *RedisServer) start() error {
 func waitRedis(port int, exited <-chan struct{}) error {
 	deadline := time.Now().Add(redisStartTimeout)
 	for {
-		err := pingRedis(port)
+		err := PingRedis(port)
 		if err == nil {
 			return nil
 		}
@@ -157,9 +157,10 @@ func waitRedis(port int, exited <-chan struct{}) error {
 	}
 }
 
-// pingRedis speaks just enough RESP to ask for PONG, so that testenv needs
-// no Redis client.
-func pingRedis(port int) error {
+// PingRedis asks the redis-server on port 127.0.0.1:port for PONG,
+// speaking just enough RESP that neither testenv nor the benchmark runner
+// needs a Redis client.
+func PingRedis(port int) error {
 	conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
 	if err != nil {
 		return err
