@@ -59,12 +59,10 @@ func authorsOf[T any](ctx context.Context, items []T, author func(T) (int64, *co
 	return loaders.For(ctx).UserByID().LoadAll(ctx, ids)
 }
 
-// ViewerHasFavorited says whether the viewer favorited the article: as the
-// page read it, else through the loader, for the whole list on a miss.
+// ViewerHasFavorited says whether the viewer favorited the article, through
+// the loader that pages prime (with what they read), for the whole list on
+// a miss.
 func (r *articleResolver) ViewerHasFavorited(ctx context.Context, obj *conduit.Article) (bool, error) {
-	if obj.Viewer != nil && conduit.ViewerIDFromContext(ctx) != 0 {
-		return obj.Viewer.Favorited, nil
-	}
 	l := loaders.For(ctx).ViewerHasFavorited()
 	if list := listStart(ctx, obj); len(list) > 1 {
 		ids := make([]int64, len(list))
