@@ -40,7 +40,9 @@ type Article struct {
 	Viewer *ArticleViewer
 }
 
-// ArticleViewer is what one viewer did about an article.
+// ArticleViewer is what one viewer did about an article. Each flag is
+// false when the read did not ask for it (ArticleParts.ViewerFavorited,
+// ViewerFollows).
 type ArticleViewer struct {
 	Favorited     bool // the viewer favorited the article
 	FollowsAuthor bool // the viewer follows its author
