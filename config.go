@@ -51,6 +51,7 @@ type config struct {
 	TokenTTL        time.Duration
 	TokenRecheck    time.Duration
 	Playground      bool
+	Introspection   bool
 	CORSOrigins     []string
 	Limits          httpapi.Limits
 	RateLimit       httpapi.RateLimit
@@ -126,8 +127,10 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.Duration(&c.TokenRecheck, "token-recheck", "CONDUIT_TOKEN_RECHECK", time.Second, "how long a token check may reuse the user it read: a password change made on another instance refuses older tokens here within this (0: read on every request)")
 	playground := new(string)
 	e.String(playground, "playground", "CONDUIT_PLAYGROUND", "auto", "serve the GraphiQL playground at /: true, false or auto (on outside production)")
+	introspection := &autoFlag{s: e.env("CONDUIT_INTROSPECTION", "auto")}
+	e.fs.Var(introspection, "introspection", "answer introspection (__schema, __type) and suggest names (\"Did you mean …?\") in validation errors: true, false or auto (on outside production); --introspection alone is true (CONDUIT_INTROSPECTION)")
 	origins := new(string)
-	e.String(origins, "cors-origins", "CONDUIT_CORS_ORIGINS", "*", "comma-separated origins that browsers may call from")
+	e.String(origins, "cors-origins", "CONDUIT_CORS_ORIGINS", "*", "comma-separated origins that browsers may call from, e.g. https://app.example.com; * (any) is refused in production")
 	d := httpapi.DefaultLimits
 	var body int
 	e.Int(&body, "max-body-bytes", "CONDUIT_MAX_BODY_BYTES", int(d.BodyBytes), "largest request body")
@@ -160,18 +163,43 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 		}
 		c.Limits.BodyBytes = int64(body)
 		c.CORSOrigins = strings.Split(*origins, ",")
-		switch *playground {
-		case "auto":
-			c.Playground = c.Env != envProduction
-		default:
-			b, err := strconv.ParseBool(*playground)
-			if err != nil {
-				return fmt.Errorf("--playground: want true, false or auto, got %q", *playground)
-			}
-			c.Playground = b
+		if c.Playground, err = autoBool("playground", *playground, c.Env); err != nil {
+			return err
+		}
+		if c.Introspection, err = autoBool("introspection", introspection.s, c.Env); err != nil {
+			return err
 		}
 		return c.check()
 	}
+}
+
+// autoFlag is a true, false or auto flag that, like a bool flag, may be
+// given alone to mean true.
+type autoFlag struct{ s string }
+
+func (a *autoFlag) String() string {
+	if a == nil {
+		return ""
+	}
+	return a.s
+}
+
+// Set takes the value as given; autoBool checks it once flags are parsed.
+func (a *autoFlag) Set(v string) error { a.s = v; return nil }
+
+// IsBoolFlag lets the flag stand alone, as true.
+func (a *autoFlag) IsBoolFlag() bool { return true }
+
+// autoBool parses a flag that is true, false, or auto: on outside production.
+func autoBool(name, v, env string) (bool, error) {
+	if v == "auto" {
+		return env != envProduction, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("--%s: want true, false or auto, got %q", name, v)
+	}
+	return b, nil
 }
 
 // check validates a parsed config and fills what derives from it.
@@ -182,6 +210,11 @@ func (c *config) check() error {
 	}
 	if err := c.checkSecret(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Env == envProduction && slices.Contains(c.CORSOrigins, "*") {
+		// The default suits development; in production, letting every
+		// site's scripts call the API must be a decision, not an accident.
+		errs = append(errs, errors.New("--cors-origins (CONDUIT_CORS_ORIGINS) is * (any origin), which production refuses: list the origins browsers may call from, e.g. --cors-origins https://app.example.com"))
 	}
 	if c.SignInLimit.PerIP < 0 || c.SignInLimit.PerEmail < 0 {
 		errs = append(errs, errors.New("--sign-in-per-ip and --sign-in-per-email must be 0 (off) or positive"))
