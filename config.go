@@ -120,7 +120,7 @@ func databaseFlag(e *envFlags, p *string) {
 func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.String(&c.Addr, "addr", "CONDUIT_ADDR", ":8080", "address to listen on")
 	databaseFlag(e, &c.DatabaseURL)
-	e.String(&c.RedisURL, "redis-url", "CONDUIT_REDIS_URL", "", "redis:// URL of the shared cache and of subscription events across instances (none by default)")
+	e.String(&c.RedisURL, "redis-url", "CONDUIT_REDIS_URL", "", "redis:// URL of the shared cache and of subscription events to other instances (this instance's own subscribers get events in process either way; none by default)")
 	e.String(&c.Env, "env", "CONDUIT_ENV", envDevelopment, "development or production")
 	e.String(&c.JWTSecret, "jwt-secret", "CONDUIT_JWT_SECRET", "", "HMAC secret for tokens, at least 32 bytes (required in production, and not one published in Conduit's source)")
 	e.Duration(&c.TokenTTL, "token-ttl", "CONDUIT_TOKEN_TTL", 30*24*time.Hour, "token lifetime")
