@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"io"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -51,4 +53,52 @@ func TestIntrospectionWithinDefaultLimits(t *testing.T) {
 	// Depth still counts for data: the limit was not simply switched off.
 	resp := api.post(t, "", `{ user(username: "x") { followers { nodes { followers { nodes { followers { nodes { followers { nodes { followers { nodes { followers { nodes { username } } } } } } } } } } } } } }`, nil)
 	require.Equal(t, "QUERY_TOO_COMPLEX", resp.code())
+}
+
+// TestIntrospectionProduction: production keeps its schema to itself. An
+// introspection query fails validation, and validation errors suggest no
+// names, unless --introspection turns both back on; development answers.
+func TestIntrospectionProduction(t *testing.T) {
+	dsn := testenv.SQLite(t)
+	serveWith := func(t *testing.T, args ...string) *testAPI {
+		env := map[string]string{"CONDUIT_ENV": "production", "CONDUIT_JWT_SECRET": rand.Text() + rand.Text(), "CONDUIT_CORS_ORIGINS": "https://app.example.com"}
+		var cfg config
+		f := newFlags("serve", "", func(k string) string { return env[k] }, io.Discard)
+		finish := serveFlags(f, &cfg)
+		require.NoError(t, f.parse(args))
+		require.NoError(t, finish())
+		return newTestAPIWith(t, dsn, cfg)
+	}
+	typo := `{ articles(frist: 1) { nodes { titel } } }`
+	t.Run("ErrProduction", func(t *testing.T) {
+		api := serveWith(t)
+		resp := api.post(t, "", introspectionQuery, nil)
+		require.Equal(t, "GRAPHQL_VALIDATION_FAILED", resp.code())
+		require.Contains(t, resp.Errors[0].Message, "Introspection is disabled")
+		require.Nil(t, resp.Data)
+		resp = api.post(t, "", `{ __type(name: "User") { name } }`, nil)
+		require.Contains(t, resp.Errors[0].Message, "Introspection is disabled")
+		resp = api.post(t, "", typo, nil)
+		require.Equal(t, "GRAPHQL_VALIDATION_FAILED", resp.code())
+		require.Len(t, resp.Errors, 2, "both typos are still reported")
+		for _, e := range resp.Errors {
+			require.NotContains(t, e.Message, "Did you mean")
+		}
+		var out struct {
+			Typename string `json:"__typename"`
+		}
+		api.post(t, "", `{ __typename }`, nil).decode(t, &out)
+		require.Equal(t, "Query", out.Typename, "__typename is data, not introspection")
+	})
+	check := func(t *testing.T, api *testAPI) {
+		var out struct {
+			Schema struct{ QueryType struct{ Name string } } `json:"__schema"`
+		}
+		api.post(t, "", `{ __schema { queryType { name } } }`, nil).decode(t, &out)
+		require.Equal(t, "Query", out.Schema.QueryType.Name)
+		resp := api.post(t, "", typo, nil)
+		require.Contains(t, resp.Errors[0].Message+resp.Errors[1].Message, "Did you mean")
+	}
+	t.Run("OKFlag", func(t *testing.T) { check(t, serveWith(t, "--introspection")) })
+	t.Run("OKDevelopment", func(t *testing.T) { check(t, serveWith(t, "--env", "development")) })
 }

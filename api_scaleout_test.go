@@ -67,7 +67,7 @@ func TestScaleOut(t *testing.T) {
 		defer srv.Close()
 		c := mustDialWS(t, srv, protoTransportWS, nil)
 		c.subscribe("1", `subscription($id: ID!) { commentAdded(articleId: $id) { body author { username } } }`, map[string]any{"id": art.ID})
-		waitSubscribed(t, redisURL, "conduit:v1:events:article:"+strconv.FormatInt(mustParseID(t, art.ID), 10))
+		waitSubscribed(t, redisURL, "conduit:v2:events:article:"+strconv.FormatInt(mustParseID(t, art.ID), 10))
 		b.mustAddComment(t, bob, art.ID, "written on b")
 		var out struct {
 			CommentAdded struct {

@@ -48,7 +48,7 @@ func eachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
 func testConfig() config {
 	// TokenRecheck is long, so that every test of what a write does to
 	// tokens and viewers checks that this instance forgets at once.
-	return config{JWTSecret: "test-secret-test-secret-test-secret", TokenTTL: time.Hour, TokenRecheck: time.Hour, Limits: httpapi.DefaultLimits, CORSOrigins: []string{"*"}, Env: envDevelopment}
+	return config{JWTSecret: "test-secret-test-secret-test-secret", TokenTTL: time.Hour, TokenRecheck: time.Hour, Limits: httpapi.DefaultLimits, CORSOrigins: []string{"*"}, Env: envDevelopment, Introspection: true}
 }
 
 func newTestAPI(t *testing.T, dsn string) *testAPI {

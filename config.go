@@ -51,6 +51,7 @@ type config struct {
 	TokenTTL        time.Duration
 	TokenRecheck    time.Duration
 	Playground      bool
+	Introspection   bool
 	CORSOrigins     []string
 	Limits          httpapi.Limits
 	RateLimit       httpapi.RateLimit
@@ -119,15 +120,17 @@ func databaseFlag(e *envFlags, p *string) {
 func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.String(&c.Addr, "addr", "CONDUIT_ADDR", ":8080", "address to listen on")
 	databaseFlag(e, &c.DatabaseURL)
-	e.String(&c.RedisURL, "redis-url", "CONDUIT_REDIS_URL", "", "redis:// URL of the shared cache and of subscription events across instances (none by default)")
+	e.String(&c.RedisURL, "redis-url", "CONDUIT_REDIS_URL", "", "redis:// URL of the shared cache and of subscription events to other instances (this instance's own subscribers get events in process either way; none by default)")
 	e.String(&c.Env, "env", "CONDUIT_ENV", envDevelopment, "development or production")
 	e.String(&c.JWTSecret, "jwt-secret", "CONDUIT_JWT_SECRET", "", "HMAC secret for tokens, at least 32 bytes (required in production, and not one published in Conduit's source)")
 	e.Duration(&c.TokenTTL, "token-ttl", "CONDUIT_TOKEN_TTL", 30*24*time.Hour, "token lifetime")
 	e.Duration(&c.TokenRecheck, "token-recheck", "CONDUIT_TOKEN_RECHECK", time.Second, "how long a token check may reuse the user it read: a password change made on another instance refuses older tokens here within this (0: read on every request)")
 	playground := new(string)
 	e.String(playground, "playground", "CONDUIT_PLAYGROUND", "auto", "serve the GraphiQL playground at /: true, false or auto (on outside production)")
+	introspection := &autoFlag{s: e.env("CONDUIT_INTROSPECTION", "auto")}
+	e.fs.Var(introspection, "introspection", "answer introspection (__schema, __type) and suggest names (\"Did you mean …?\") in validation errors: true, false or auto (on outside production); --introspection alone is true (CONDUIT_INTROSPECTION)")
 	origins := new(string)
-	e.String(origins, "cors-origins", "CONDUIT_CORS_ORIGINS", "*", "comma-separated origins that browsers may call from")
+	e.String(origins, "cors-origins", "CONDUIT_CORS_ORIGINS", "*", "comma-separated origins that browsers may call from, e.g. https://app.example.com; * (any) is refused in production")
 	d := httpapi.DefaultLimits
 	var body int
 	e.Int(&body, "max-body-bytes", "CONDUIT_MAX_BODY_BYTES", int(d.BodyBytes), "largest request body")
@@ -160,18 +163,43 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 		}
 		c.Limits.BodyBytes = int64(body)
 		c.CORSOrigins = strings.Split(*origins, ",")
-		switch *playground {
-		case "auto":
-			c.Playground = c.Env != envProduction
-		default:
-			b, err := strconv.ParseBool(*playground)
-			if err != nil {
-				return fmt.Errorf("--playground: want true, false or auto, got %q", *playground)
-			}
-			c.Playground = b
+		if c.Playground, err = autoBool("playground", *playground, c.Env); err != nil {
+			return err
+		}
+		if c.Introspection, err = autoBool("introspection", introspection.s, c.Env); err != nil {
+			return err
 		}
 		return c.check()
 	}
+}
+
+// autoFlag is a true, false or auto flag that, like a bool flag, may be
+// given alone to mean true.
+type autoFlag struct{ s string }
+
+func (a *autoFlag) String() string {
+	if a == nil {
+		return ""
+	}
+	return a.s
+}
+
+// Set takes the value as given; autoBool checks it once flags are parsed.
+func (a *autoFlag) Set(v string) error { a.s = v; return nil }
+
+// IsBoolFlag lets the flag stand alone, as true.
+func (a *autoFlag) IsBoolFlag() bool { return true }
+
+// autoBool parses a flag that is true, false, or auto: on outside production.
+func autoBool(name, v, env string) (bool, error) {
+	if v == "auto" {
+		return env != envProduction, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("--%s: want true, false or auto, got %q", name, v)
+	}
+	return b, nil
 }
 
 // check validates a parsed config and fills what derives from it.
@@ -182,6 +210,11 @@ func (c *config) check() error {
 	}
 	if err := c.checkSecret(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Env == envProduction && slices.Contains(c.CORSOrigins, "*") {
+		// The default suits development; in production, letting every
+		// site's scripts call the API must be a decision, not an accident.
+		errs = append(errs, errors.New("--cors-origins (CONDUIT_CORS_ORIGINS) is * (any origin), which production refuses: list the origins browsers may call from, e.g. --cors-origins https://app.example.com"))
 	}
 	if c.SignInLimit.PerIP < 0 || c.SignInLimit.PerEmail < 0 {
 		errs = append(errs, errors.New("--sign-in-per-ip and --sign-in-per-email must be 0 (off) or positive"))

@@ -74,3 +74,32 @@ func TestPublishedSecretsListed(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, found, 4, "the patterns still find the secrets")
 }
+
+// TestProductionCORS: production refuses CORS for any origin, defaulted or
+// given, and says what to set instead; a list of origins starts.
+func TestProductionCORS(t *testing.T) {
+	secret := rand.Text() + rand.Text()
+	check := func(env map[string]string, args ...string) error {
+		var c config
+		f := newFlags("serve", "", func(k string) string { return env[k] }, io.Discard)
+		finish := serveFlags(f, &c)
+		require.NoError(t, f.parse(args))
+		return finish()
+	}
+	prod := map[string]string{"CONDUIT_ENV": "production", "CONDUIT_JWT_SECRET": secret}
+	for name, args := range map[string][]string{"ErrDefault": nil, "ErrGiven": {"--cors-origins", "*"}, "ErrInList": {"--cors-origins", "https://app.example.com,*"}} {
+		t.Run(name, func(t *testing.T) {
+			err := check(prod, args...)
+			require.ErrorContains(t, err, "--cors-origins")
+			require.ErrorContains(t, err, "--cors-origins https://app.example.com")
+		})
+	}
+	t.Run("ErrServe", func(t *testing.T) {
+		err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return prod[k] }, io.Discard, io.Discard)
+		require.ErrorContains(t, err, "production refuses")
+	})
+	t.Run("OK", func(t *testing.T) {
+		require.NoError(t, check(prod, "--cors-origins", "https://app.example.com"))
+		require.NoError(t, check(map[string]string{}), "development keeps * as its default")
+	})
+}

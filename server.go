@@ -350,6 +350,7 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 		RateLimit:      cfg.RateLimit,
 		Trusted:        cfg.Trusted,
 		Playground:     cfg.Playground,
+		Introspection:  cfg.Introspection,
 		CORSOrigins:    cfg.CORSOrigins,
 		Authenticate:   authn.Context,
 		PerResponse:    func(ctx context.Context) context.Context { return loaders.With(ctx, factory.New(ctx)) },

@@ -11,7 +11,7 @@ trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "
 cd "$dir"
 "$bin" seed --users 2000 --articles 20000 --comments 100000 > seed.log
 echo "$(tail -1 seed.log)"
-CONDUIT_ENV=production CONDUIT_JWT_SECRET=$(head -c 48 /dev/urandom | base64) \
+CONDUIT_ENV=production CONDUIT_JWT_SECRET=$(head -c 48 /dev/urandom | base64) CONDUIT_CORS_ORIGINS=http://127.0.0.1 \
   "$bin" serve --addr 127.0.0.1:0 --rate-limit 0 > server.out 2> server.log &
 pid=$!
 url=""

@@ -132,7 +132,7 @@ func (r report) header(b *strings.Builder) {
 		r.cfg.rounds, highConns, lowConns, r.cfg.duration)
 	fmt.Fprintf(b, "| data | `conduit seed %s` into SQLite, and the same into PostgreSQL |\n", r.cfg.seed)
 	fmt.Fprintf(b, "| pinning | servers (conduit, ceiling, redis-server, postgres) on CPU %d, `wrk -t1` on CPU %d (`taskset`) |\n", serverCPU, loadCPU)
-	fmt.Fprintf(b, "| conduit | `CONDUIT_ENV=production`, `--rate-limit 0 --sign-in-per-ip 0` (the benchmark signs 50 users in from one address), no Redis unless named |\n\n")
+	fmt.Fprintf(b, "| conduit | `CONDUIT_ENV=production` (with `CONDUIT_CORS_ORIGINS` set, as production requires), `--rate-limit 0 --sign-in-per-ip 0` (the benchmark signs 50 users in from one address), no Redis unless named |\n\n")
 	fmt.Fprintf(b, "The ceiling is a bare `net/http` handler that answers a fixed `{\"data\":{\"__typename\":\"Query\"}}` (`bench/ceiling`).\n\n")
 }
 

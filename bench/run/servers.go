@@ -139,7 +139,8 @@ func waitReady(ctx context.Context, p *process, url string) error {
 // a loopback port it picks itself, with rate limiting off (the load comes
 // from one address). redisURL may be empty.
 func startConduit(ctx context.Context, cl *cleanups, cfg config, runDir, name, logName, dbURL, redisURL string) (*instance, error) {
-	env := []string{"CONDUIT_ENV=production", "CONDUIT_JWT_SECRET=" + jwtSecret}
+	// Production refuses CORS for any origin; wrk sends no Origin anyway.
+	env := []string{"CONDUIT_ENV=production", "CONDUIT_JWT_SECRET=" + jwtSecret, "CONDUIT_CORS_ORIGINS=http://127.0.0.1"}
 	if redisURL != "" {
 		env = append(env, "CONDUIT_REDIS_URL="+redisURL)
 	}

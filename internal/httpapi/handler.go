@@ -48,6 +48,10 @@ type Options struct {
 	Limits     Limits
 	RateLimit  RateLimit
 	Playground bool
+	// Introspection allows __schema and __type and lets validation errors
+	// suggest names ("Did you mean …?"). Off, both are refused: the schema
+	// is not published to whoever asks.
+	Introspection bool
 	// Trusted, when not nil, is the only set of documents the server runs;
 	// automatic persisted queries are off then.
 	Trusted TrustedDocuments
@@ -116,7 +120,12 @@ func newGraphQL(o Options) *handler.Server {
 	queries := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(o.Limits.Tokens)
-	srv.Use(extension.Introspection{})
+	if o.Introspection {
+		srv.Use(extension.Introspection{})
+	} else {
+		srv.SetDisableSuggestion(true)
+		srv.SetValidationRulesFn(closedRules)
+	}
 	if o.Trusted != nil {
 		srv.Use(o.Trusted)
 	} else {

@@ -1,6 +1,7 @@
 // Package pubsub delivers conduit.Events from the mutations that commit them
 // to the subscription resolvers that stream them: Memory within one process,
-// Redis across every instance that shares a Redis server.
+// Redis across every instance that shares a Redis server (in process to the
+// publishing instance's own subscribers, so that they do not depend on Redis).
 //
 // Delivery is at most once and never waits for a subscriber. Each
 // subscriber has a bounded buffer; one that lets it fill up is dropped (its
@@ -35,7 +36,8 @@ const (
 	// DefaultPrefix starts every Redis channel name, as it starts the cache's
 	// keys. Raise its version when the encoding of Event changes, so that
 	// instances of different versions never decode each other's messages.
-	DefaultPrefix = "conduit:v1:"
+	// (v2: messages name the instance that published them.)
+	DefaultPrefix = "conduit:v2:"
 )
 
 // ErrClosed is returned by Publish and Subscribe after Close.

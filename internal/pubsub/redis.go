@@ -2,7 +2,9 @@ package pubsub
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -27,10 +29,13 @@ const opTimeout = time.Second
 const warnEvery = 10 * time.Second
 
 // Redis is a conduit.EventService shared by every instance on one Redis
-// server. Publish sends the JSON event to the channel "<Prefix>events:<topic>";
-// each instance holds one subscription connection, subscribed to the topics
-// that have local subscribers, and fans what arrives out through a Memory
-// hub. It is safe for concurrent use.
+// server. Publish hands the event to this instance's subscribers in process,
+// through a Memory hub, and sends it, as JSON tagged with this instance's
+// id, to the channel "<Prefix>events:<topic>" for the others. Each instance
+// holds one subscription connection, subscribed to the topics that have
+// local subscribers, and fans what arrives from other instances out through
+// the same hub; its own messages, which Redis sends back, it skips, so that
+// a local subscriber gets each event once. It is safe for concurrent use.
 //
 // Topics are subscribed one by one (SUBSCRIBE, reference-counted by the
 // local hub) rather than with one PSUBSCRIBE of every event: an instance then
@@ -38,12 +43,14 @@ const warnEvery = 10 * time.Second
 // instances and articles there are.
 //
 // Redis pub/sub is at most once: events published while Redis or the
-// subscription connection is down are lost. go-redis reconnects by itself
+// subscription connection is down do not reach other instances (this
+// instance's subscribers still get them). go-redis reconnects by itself
 // and subscribes again to every topic that still has subscribers.
 type Redis struct {
 	rdb     redis.UniversalClient
 	ps      *redis.PubSub
 	channel string // "<Prefix>events:", the start of every channel name
+	id      string // this instance, in every message it publishes
 	hub     *Memory
 	warner  warner
 	done    chan struct{} // closed when receive returns
@@ -66,6 +73,7 @@ func NewRedis(client redis.UniversalClient, opts Options) *Redis {
 	r := &Redis{
 		rdb:        client,
 		channel:    opts.Prefix + "events:",
+		id:         rand.Text(),
 		hub:        NewMemory(opts),
 		warner:     warner{log: opts.Logger},
 		done:       make(chan struct{}),
@@ -80,15 +88,28 @@ func NewRedis(client redis.UniversalClient, opts Options) *Redis {
 	return r
 }
 
-// Publish sends e to topic's subscribers on every instance, this one
-// included, through Redis. It returns an error when Redis does not take
-// the message within a second; then no instance receives it. A cancelled
-// ctx does not stop it.
+// message is what goes through Redis: an event and the instance that
+// published it.
+type message struct {
+	From  string        `json:"from"`
+	Event conduit.Event `json:"event"`
+}
+
+// Publish sends e to topic's subscribers on this instance at once, in
+// process, and to those of every other instance through Redis. It returns
+// an error when Redis does not take the message within a second; then this
+// instance's subscribers have it, and no other instance's. A cancelled ctx
+// does not stop it.
 func (r *Redis) Publish(ctx context.Context, topic string, e conduit.Event) error {
 	if r.closed.Load() {
 		return ErrClosed
 	}
-	payload, err := json.Marshal(e)
+	// Local delivery must not depend on Redis: an outage would otherwise
+	// silence even the subscribers of the instance that made the write.
+	if err := r.hub.Publish(ctx, topic, e); err != nil {
+		return err
+	}
+	payload, err := json.Marshal(message{From: r.id, Event: e})
 	if err != nil {
 		return fmt.Errorf("pubsub: encode event: %w", err)
 	}
@@ -98,7 +119,7 @@ func (r *Redis) Publish(ctx context.Context, topic string, e conduit.Event) erro
 	defer cancel()
 	if err := r.rdb.Publish(ctx, r.channel+topic, payload).Err(); err != nil {
 		r.warner.fail("publish", err)
-		return fmt.Errorf("pubsub: publish to %s: %w", topic, err)
+		return fmt.Errorf("pubsub: publish to %s for other instances: %w", topic, err)
 	}
 	r.warner.ok()
 	return nil
@@ -107,9 +128,10 @@ func (r *Redis) Publish(ctx context.Context, topic string, e conduit.Event) erro
 // Subscribe returns a channel of topic's events from every instance, with
 // Memory's semantics: buffered, closed when ctx ends, on a drop or at Close.
 //
-// When Redis is down, Subscribe still succeeds: the channel stays quiet
-// until go-redis reconnects and subscribes again, as it does for the
-// subscribers that were there before the outage. Failing here would only
+// When Redis is down, Subscribe still succeeds: the channel gets this
+// instance's events, and those of other instances once go-redis reconnects
+// and subscribes again, as it does for the subscribers that were there
+// before the outage. Failing here would only
 // turn an outage of cross-instance delivery into an outage of subscriptions.
 func (r *Redis) Subscribe(ctx context.Context, topic string) (<-chan conduit.Event, error) {
 	r.mu.Lock()
@@ -153,7 +175,8 @@ func (r *Redis) Close() error {
 	return nil
 }
 
-// receive hands each message to the local hub until msgs closes.
+// receive hands each message of another instance to the local hub until
+// msgs closes.
 func (r *Redis) receive(msgs <-chan *redis.Message) {
 	defer close(r.done)
 	for msg := range msgs {
@@ -161,15 +184,22 @@ func (r *Redis) receive(msgs <-chan *redis.Message) {
 		if !ok {
 			continue
 		}
-		var e conduit.Event
-		if err := json.Unmarshal([]byte(msg.Payload), &e); err != nil {
+		var m message
+		if err := json.Unmarshal([]byte(msg.Payload), &m); err != nil || m.From == "" {
+			if err == nil {
+				err = errors.New("no publishing instance")
+			}
 			// Another writer on our channel, or a version that should have
 			// changed the prefix: skip it rather than deliver garbage.
 			r.warner.warn("pubsub: undecodable event skipped", "decode", fmt.Errorf("%s: %w", msg.Channel, err))
 			continue
 		}
+		if m.From == r.id {
+			// Publish delivered it here already.
+			continue
+		}
 		// Fails only after Close, which waits for this loop first.
-		_ = r.hub.Publish(context.Background(), topic, e)
+		_ = r.hub.Publish(context.Background(), topic, m.Event)
 	}
 }
 

@@ -64,8 +64,8 @@ func TestRedis_TwoInstances(t *testing.T) {
 	onA2 := subscribe(t, ctx, a, "t1")
 	onB := subscribe(t, ctx, b, "t1")
 	otherTopic := subscribe(t, ctx, b, "t2")
-	requireNumSub(t, admin, "conduit:v1:events:t1", 2) // one connection per instance
-	requireNumSub(t, admin, "conduit:v1:events:t2", 1)
+	requireNumSub(t, admin, "conduit:v2:events:t1", 2) // one connection per instance
+	requireNumSub(t, admin, "conduit:v2:events:t2", 1)
 
 	require.NoError(t, a.Publish(ctx, "t1", ev(1)))
 	require.NoError(t, a.Publish(ctx, "t2", ev(2)))
@@ -89,21 +89,23 @@ func TestRedis_Prefix(t *testing.T) {
 	ctx := t.Context()
 	rs := testenv.StartRedis(t)
 	admin := newAdmin(t, rs.URL)
-	v2 := newRedis(t, rs.URL, pubsub.Options{Prefix: "conduit:v2:"})
-	v1 := newRedis(t, rs.URL, pubsub.Options{})
-	onV2 := subscribe(t, ctx, v2, "t")
-	onV1 := subscribe(t, ctx, v1, "t")
+	// Two instances of each version: a publisher and a subscriber, so that
+	// what the subscribers get came through Redis.
+	v9, v9pub := newRedis(t, rs.URL, pubsub.Options{Prefix: "conduit:v9:"}), newRedis(t, rs.URL, pubsub.Options{Prefix: "conduit:v9:"})
+	cur, curPub := newRedis(t, rs.URL, pubsub.Options{}), newRedis(t, rs.URL, pubsub.Options{})
+	onV9 := subscribe(t, ctx, v9, "t")
+	onCur := subscribe(t, ctx, cur, "t")
+	requireNumSub(t, admin, "conduit:v9:events:t", 1)
 	requireNumSub(t, admin, "conduit:v2:events:t", 1)
-	requireNumSub(t, admin, "conduit:v1:events:t", 1)
 
-	require.NoError(t, v1.Publish(ctx, "t", ev(1)))
-	require.NoError(t, v2.Publish(ctx, "t", ev(2)))
-	require.Equal(t, ev(2), recv(t, onV2), "versions do not cross")
-	require.Equal(t, ev(1), recv(t, onV1))
+	require.NoError(t, curPub.Publish(ctx, "t", ev(1)))
+	require.NoError(t, v9pub.Publish(ctx, "t", ev(2)))
+	require.Equal(t, ev(2), recv(t, onV9), "versions do not cross")
+	require.Equal(t, ev(1), recv(t, onCur))
 }
 
 func TestRedis_UnsubscribeAfterLast(t *testing.T) {
-	const channel = "conduit:v1:events:t"
+	const channel = "conduit:v2:events:t"
 	ctx := t.Context()
 	rs := testenv.StartRedis(t)
 	admin := newAdmin(t, rs.URL)
@@ -131,22 +133,24 @@ func TestRedis_UnsubscribeAfterLast(t *testing.T) {
 }
 
 // TestRedis_SlowSubscriberDropped drops the only subscriber of a topic from
-// the receive loop; the topic is then unsubscribed too.
+// the receive loop (the events come from another instance); the topic is
+// then unsubscribed too.
 func TestRedis_SlowSubscriberDropped(t *testing.T) {
-	const channel = "conduit:v1:events:t"
+	const channel = "conduit:v2:events:t"
 	ctx := t.Context()
 	rs := testenv.StartRedis(t)
 	admin := newAdmin(t, rs.URL)
 	r := newRedis(t, rs.URL, pubsub.Options{Buffer: 2})
+	other := newRedis(t, rs.URL, pubsub.Options{})
 	slow := subscribe(t, ctx, r, "t")
 	requireNumSub(t, admin, channel, 1)
 
 	// Events arrive asynchronously: read nothing until the buffer is full.
 	for i := range 2 {
-		require.NoError(t, r.Publish(ctx, "t", ev(i)))
+		require.NoError(t, other.Publish(ctx, "t", ev(i)))
 	}
 	require.Eventually(t, func() bool { return len(slow) == 2 }, waitFor, time.Millisecond)
-	require.NoError(t, r.Publish(ctx, "t", ev(2)))
+	require.NoError(t, other.Publish(ctx, "t", ev(2)))
 	require.Eventually(t, func() bool { return r.Dropped(slow) }, waitFor, time.Millisecond)
 	require.Equal(t, []conduit.Event{ev(0), ev(1)}, requireClosed(t, slow))
 	requireNumSub(t, admin, channel, 0)
@@ -157,45 +161,52 @@ func TestRedis_UndecodableMessageSkipped(t *testing.T) {
 	rs := testenv.StartRedis(t)
 	admin := newAdmin(t, rs.URL)
 	r := newRedis(t, rs.URL, pubsub.Options{})
+	other := newRedis(t, rs.URL, pubsub.Options{})
 	ch := subscribe(t, ctx, r, "t")
-	requireNumSub(t, admin, "conduit:v1:events:t", 1)
+	requireNumSub(t, admin, "conduit:v2:events:t", 1)
 
-	require.NoError(t, admin.Publish(ctx, "conduit:v1:events:t", "not json").Err())
-	require.NoError(t, r.Publish(ctx, "t", ev(1)))
+	require.NoError(t, admin.Publish(ctx, "conduit:v2:events:t", "not json").Err())
+	require.NoError(t, admin.Publish(ctx, "conduit:v2:events:t", `{"kind":"COMMENT_ADDED"}`).Err(), "an event of v1, untagged")
+	require.NoError(t, other.Publish(ctx, "t", ev(1)))
 	require.Equal(t, ev(1), recv(t, ch))
 }
 
 // TestRedis_RedisRestarts stops Redis under two subscribers: publishing
 // fails with one warning, subscribing still succeeds, and once Redis is back
-// go-redis reconnects and both subscribers, old and new, receive again.
+// go-redis reconnects and both subscribers, old and new, receive again from
+// another instance.
 func TestRedis_RedisRestarts(t *testing.T) {
 	ctx := t.Context()
 	rs := testenv.StartRedis(t)
 	admin := newAdmin(t, rs.URL)
 	log := new(testenv.Buffer)
 	r := newRedis(t, rs.URL, pubsub.Options{Logger: slog.New(slog.NewTextHandler(log, nil))})
+	other := newRedis(t, rs.URL, pubsub.Options{Logger: slog.New(slog.DiscardHandler)})
 	before := subscribe(t, ctx, r, "t")
-	requireNumSub(t, admin, "conduit:v1:events:t", 1)
-	require.NoError(t, r.Publish(ctx, "t", ev(0)))
+	requireNumSub(t, admin, "conduit:v2:events:t", 1)
+	require.NoError(t, other.Publish(ctx, "t", ev(0)))
 	require.Equal(t, ev(0), recv(t, before))
 
 	rs.Stop()
 	for i := range 20 {
 		require.Error(t, r.Publish(ctx, "t", ev(i)))
+		require.Equal(t, ev(i), recv(t, before), "delivered on this instance all the same")
 	}
 	during, err := r.Subscribe(ctx, "u")
 	require.NoError(t, err, "subscribing works while Redis is down")
 	require.Equal(t, 1, log.Count("level=WARN"), "one warning, not one per publish")
 
 	rs.Start()
-	requirePublished(t, r, "t", before)
-	requirePublished(t, r, "u", during)
+	requirePublished(t, other, "t", before)
+	requirePublished(t, other, "u", during)
+	require.Eventually(t, func() bool { return r.Publish(ctx, "v", ev(0)) == nil }, waitFor, 50*time.Millisecond)
 	require.Positive(t, log.Count("redis answers again"))
 }
 
-// requirePublished publishes to topic until an event arrives on ch, which
-// must happen within a bounded time. Events published before the
-// subscription connection is back are lost: Redis pub/sub keeps nothing.
+// requirePublished publishes to topic on r until an event arrives on ch, a
+// subscription on another instance, which must happen within a bounded
+// time. Events published before the subscription connection is back do not
+// reach other instances: Redis pub/sub keeps nothing.
 func requirePublished(tb testing.TB, r *pubsub.Redis, topic string, ch <-chan conduit.Event) {
 	tb.Helper()
 	deadline := time.Now().Add(15 * time.Second)
@@ -259,7 +270,7 @@ func TestRedis_Concurrent(t *testing.T) {
 	close(stop)
 	publisher.Wait()
 	for _, topic := range topics {
-		requireNumSub(t, admin, "conduit:v1:events:"+topic, 0)
+		requireNumSub(t, admin, "conduit:v2:events:"+topic, 0)
 		require.Zero(t, r.Subscribers(topic))
 	}
 }
@@ -285,11 +296,63 @@ func TestRedis_StartsWithoutRedis(t *testing.T) {
 	rs := testenv.StartRedis(t)
 	rs.Stop()
 	r := newRedis(t, rs.URL, pubsub.Options{Logger: slog.New(slog.DiscardHandler)})
+	other := newRedis(t, rs.URL, pubsub.Options{Logger: slog.New(slog.DiscardHandler)})
 	ch := subscribe(t, ctx, r, "t")
-	require.Error(t, r.Publish(ctx, "t", ev(1)))
+	require.Error(t, other.Publish(ctx, "t", ev(1)))
 
 	rs.Start()
-	requirePublished(t, r, "t", ch)
+	requirePublished(t, other, "t", ch)
+}
+
+// TestRedis_DownDeliversLocally stops Redis: an instance's own subscribers
+// still get its events, in process; only other instances miss them.
+func TestRedis_DownDeliversLocally(t *testing.T) {
+	ctx := t.Context()
+	rs := testenv.StartRedis(t)
+	admin := newAdmin(t, rs.URL)
+	r := newRedis(t, rs.URL, pubsub.Options{Logger: slog.New(slog.DiscardHandler)})
+	other := newRedis(t, rs.URL, pubsub.Options{Logger: slog.New(slog.DiscardHandler)})
+	local := subscribe(t, ctx, r, "t")
+	remote := subscribe(t, ctx, other, "t")
+	requireNumSub(t, admin, "conduit:v2:events:t", 2)
+
+	rs.Stop()
+	err := r.Publish(ctx, "t", ev(1))
+	require.ErrorContains(t, err, "other instances", "the error says who missed it")
+	require.Equal(t, ev(1), recv(t, local))
+	fresh := subscribe(t, ctx, r, "u")
+	require.Error(t, r.Publish(ctx, "u", ev(2)))
+	require.Equal(t, ev(2), recv(t, fresh), "a subscriber that came during the outage")
+	require.Empty(t, remote)
+}
+
+// TestRedis_OncePerSubscriber: with Redis up, a subscriber on the
+// publishing instance gets each event once (not also when Redis sends the
+// instance its own message back), and one on another instance gets it too.
+func TestRedis_OncePerSubscriber(t *testing.T) {
+	ctx := t.Context()
+	rs := testenv.StartRedis(t)
+	admin := newAdmin(t, rs.URL)
+	a, b := newRedis(t, rs.URL, pubsub.Options{}), newRedis(t, rs.URL, pubsub.Options{})
+	onA := subscribe(t, ctx, a, "t")
+	onB := subscribe(t, ctx, b, "t")
+	requireNumSub(t, admin, "conduit:v2:events:t", 2)
+
+	for i := range 10 {
+		require.NoError(t, a.Publish(ctx, "t", ev(i)))
+	}
+	for i := range 10 {
+		require.Equal(t, ev(i), recv(t, onA))
+		require.Equal(t, ev(i), recv(t, onB))
+	}
+	// b got all ten through Redis, so a's copies from Redis, had they been
+	// delivered, are on their way or there by now; a marker published on
+	// b, received after them by a, makes sure.
+	require.NoError(t, b.Publish(ctx, "t", ev(99)))
+	require.Equal(t, ev(99), recv(t, onB))
+	require.Equal(t, ev(99), recv(t, onA), "nothing twice before b's event")
+	require.Empty(t, onA)
+	require.Empty(t, onB)
 }
 
 // Count returns how many times s occurs in the log.
@@ -300,7 +363,7 @@ func TestRedis_PublishAfterClientLeft(t *testing.T) {
 	admin := newAdmin(t, rs.URL)
 	r := newRedis(t, rs.URL, pubsub.Options{})
 	ch := subscribe(t, t.Context(), r, "t")
-	requireNumSub(t, admin, "conduit:v1:events:t", 1)
+	requireNumSub(t, admin, "conduit:v2:events:t", 1)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
