@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -35,6 +36,9 @@ type DB struct {
 	dialect string
 	hook    *statementHook
 	now     func() time.Time
+
+	changesMu sync.Mutex
+	changes   *Changes
 }
 
 // Open connects to the database named by dsn: a postgres:// or
@@ -167,9 +171,11 @@ func mergeQuery(user url.Values, defaults ...url.Values) url.Values {
 
 // Close closes every connection.
 func (db *DB) Close() error {
-	var err error
+	db.changesMu.Lock()
+	err := db.changes.Close()
+	db.changesMu.Unlock()
 	if db.reader != nil && db.reader != db.writer {
-		err = db.reader.Close()
+		err = errors.Join(err, db.reader.Close())
 	}
 	if db.writer != nil {
 		err = errors.Join(err, db.writer.Close())
