@@ -29,6 +29,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 type testAPI struct {
 	handler  http.Handler
 	db       *store.DB
+	dsn      string
 	stopping chan struct{} // close to make the handler end its streams
 }
 
@@ -48,7 +49,7 @@ func eachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
 func testConfig() config {
 	// TokenRecheck is long, so that every test of what a write does to
 	// tokens and viewers checks that this instance forgets at once.
-	return config{JWTSecret: "test-secret-test-secret-test-secret", TokenTTL: time.Hour, TokenRecheck: time.Hour, Limits: httpapi.DefaultLimits, CORSOrigins: []string{"*"}, Env: envDevelopment, Introspection: true}
+	return config{JWTSecret: "test-secret-test-secret-test-secret", TokenTTL: time.Hour, TokenRecheck: time.Hour, Limits: httpapi.DefaultLimits, CORSOrigins: []string{"*"}, Env: envDevelopment, Introspection: true, ResponseCacheBytes: DefaultResponseCacheBytes}
 }
 
 func newTestAPI(t *testing.T, dsn string) *testAPI {
@@ -81,7 +82,7 @@ func newTestAPIWithDeps(t testing.TB, dsn string, cfg config, c *cache.Cache, ev
 	require.NoError(t, db.Migrate(ctx))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d := deps{db: db, cache: c, readCache: c, events: events, stopping: make(chan struct{})}
-	return &testAPI{handler: newHandler(cfg, d, log), db: db, stopping: d.stopping}
+	return &testAPI{handler: newHandler(cfg, d, log), db: db, dsn: dsn, stopping: d.stopping}
 }
 
 // gqlError is one entry of a response's errors.

@@ -43,24 +43,32 @@ const minSecretLen = 32
 // config is everything `conduit serve` reads from flags and CONDUIT_*
 // variables, once, in run().
 type config struct {
-	Addr            string
-	DatabaseURL     string
-	RedisURL        string
-	Env             string
-	JWTSecret       string
-	TokenTTL        time.Duration
-	TokenRecheck    time.Duration
-	Playground      bool
-	Introspection   bool
-	CORSOrigins     []string
-	Limits          httpapi.Limits
-	RateLimit       httpapi.RateLimit
-	SignInLimit     auth.SignInLimit
-	HashSlots       int
-	Trusted         httpapi.TrustedDocuments
-	ShutdownTimeout time.Duration
-	LogFormat       string
+	Addr          string
+	DatabaseURL   string
+	RedisURL      string
+	Env           string
+	JWTSecret     string
+	TokenTTL      time.Duration
+	TokenRecheck  time.Duration
+	Playground    bool
+	Introspection bool
+	CORSOrigins   []string
+	Limits        httpapi.Limits
+	RateLimit     httpapi.RateLimit
+	SignInLimit   auth.SignInLimit
+	HashSlots     int
+	Trusted       httpapi.TrustedDocuments
+	// ResponseCacheBytes bounds the answers kept for repeated queries
+	// (SQLite only); 0 keeps none.
+	ResponseCacheBytes int
+	ShutdownTimeout    time.Duration
+	LogFormat          string
 }
+
+// DefaultResponseCacheBytes is enough for the answers of a site's popular
+// pages (a home page of 20 articles is about 8 KB) at a small part of the
+// memory the process uses anyway.
+const DefaultResponseCacheBytes = 8 << 20
 
 // envFlags registers flags whose defaults come from CONDUIT_* variables,
 // so a flag beats the environment, which beats the built-in default.
@@ -149,6 +157,7 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.Int(&c.SignInLimit.PerIP, "sign-in-per-ip", "CONDUIT_SIGN_IN_PER_IP", auth.DefaultSignInLimit.PerIP, "sign-in attempts per minute from one client address; 0 turns this limit off")
 	e.Int(&c.SignInLimit.PerEmail, "sign-in-per-email", "CONDUIT_SIGN_IN_PER_EMAIL", auth.DefaultSignInLimit.PerEmail, "sign-in attempts per minute for one e-mail address; 0 turns this limit off")
 	e.Int(&c.HashSlots, "password-hashes", "CONDUIT_PASSWORD_HASHES", runtime.NumCPU(), "password hashes computed at once (19 MiB each); more wait their turn")
+	e.Int(&c.ResponseCacheBytes, "response-cache-bytes", "CONDUIT_RESPONSE_CACHE_BYTES", DefaultResponseCacheBytes, "memory for answers to repeated queries, each served again to the same viewer until the next commit to the database (SQLite only; 0 turns it off)")
 	e.Duration(&c.ShutdownTimeout, "shutdown-timeout", "CONDUIT_SHUTDOWN_TIMEOUT", 15*time.Second, "how long a graceful stop waits for requests in flight")
 	e.String(&c.LogFormat, "log-format", "CONDUIT_LOG_FORMAT", "text", "text or json")
 	return func() error {
@@ -221,6 +230,9 @@ func (c *config) check() error {
 	}
 	if c.Limits.BodyTimeout <= 0 {
 		errs = append(errs, errors.New("--body-timeout must be positive"))
+	}
+	if c.ResponseCacheBytes < 0 {
+		errs = append(errs, errors.New("--response-cache-bytes must be 0 (off) or positive"))
 	}
 	if c.HashSlots < 1 {
 		errs = append(errs, errors.New("--password-hashes must be positive"))

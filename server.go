@@ -343,7 +343,8 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 	res := &resolvers.Resolver{Users: users, Articles: articles, Comments: comments, Events: d.events, Tokens: tokens, Logger: log}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
 	m := metrics.New()
-	observe(m, db, d.cache)
+	responses := responseCache(cfg, db, log)
+	observe(m, db, d.cache, responses)
 	return httpapi.New(httpapi.Options{
 		Schema:         schema,
 		Limits:         cfg.Limits,
@@ -363,14 +364,43 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 		Metrics:        m,
 		Logger:         log,
 		AccessLog:      d.accessLog,
+		ResponseCache:  responses,
+	})
+}
+
+// responseCache returns the cache of answers to repeated queries, or nil
+// when it is off or cannot be exact: on PostgreSQL other instances commit
+// unseen, so there it is always off.
+func responseCache(cfg config, db *store.DB, log *slog.Logger) *httpapi.ResponseCache {
+	if cfg.ResponseCacheBytes <= 0 || db.Dialect() != store.DialectSQLite {
+		return nil
+	}
+	changes, err := db.Changes(context.Background())
+	if err != nil {
+		log.Warn("response cache off: commits cannot be observed", "err", err)
+		return nil
+	}
+	return httpapi.NewResponseCache(cfg.ResponseCacheBytes, func() (httpapi.DataVersion, bool) {
+		v, ok := changes.Version()
+		return httpapi.DataVersion(v), ok
 	})
 }
 
 // observe registers what /metrics reads from the database and the cache
 // at scrape time.
-func observe(m *metrics.Metrics, db *store.DB, c *cache.Cache) {
+func observe(m *metrics.Metrics, db *store.DB, c *cache.Cache, responses *httpapi.ResponseCache) {
 	m.CounterFunc("conduit_db_statements_total", "SQL statements sent to the database, BEGIN/COMMIT/ROLLBACK included.",
 		func() float64 { return float64(db.Statements()) })
+	if responses != nil {
+		for name, stat := range map[string]func(httpapi.ResponseCacheStats) int64{
+			"hits":   func(s httpapi.ResponseCacheStats) int64 { return s.Hits },
+			"misses": func(s httpapi.ResponseCacheStats) int64 { return s.Misses },
+			"stored": func(s httpapi.ResponseCacheStats) int64 { return s.Stored },
+		} {
+			m.CounterFunc("conduit_response_cache_"+name+"_total", "Queries looked up in the response cache: "+name+" (stored: answers kept).",
+				func() float64 { return float64(stat(responses.Stats())) })
+		}
+	}
 	for role, pool := range db.Pools() {
 		_ = m.Register(collectors.NewDBStatsCollector(pool, role))
 	}

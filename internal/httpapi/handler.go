@@ -79,6 +79,9 @@ type Options struct {
 	// Ready reports each dependency's state for /readyz; an error means not ready.
 	Ready  func(ctx context.Context) (map[string]string, error)
 	Logger *slog.Logger
+	// ResponseCache, when not nil, answers repeated queries until the next
+	// commit.
+	ResponseCache *ResponseCache
 	// AccessLog, when not nil, logs each request instead of Logger.
 	AccessLog func(method, path string, status int, d time.Duration, requestID string)
 }
@@ -88,7 +91,7 @@ func New(o Options) http.Handler {
 	mux := http.NewServeMux()
 	// The rate limit comes before the body is read, so a flood costs little.
 	gql := withStreamStop(o.Stopping, withClientIP(o.RateLimit.ClientIPHeader, withAuth(o.Authenticate, withRateLimit(o.RateLimit,
-		withBodyLimit(o.Limits.BodyBytes, graphQLMethods(newGraphQL(o)))))))
+		withBodyLimit(o.Limits.BodyBytes, withResponseCache(o.ResponseCache, o.Stopping, graphQLMethods(newGraphQL(o))))))))
 	mux.Handle("/graphql", gql)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -137,6 +140,9 @@ func newGraphQL(o Options) *handler.Server {
 	srv.Use(nulArguments{})
 	if o.Metrics != nil {
 		srv.Use(o.Metrics.GraphQL())
+	}
+	if o.ResponseCache != nil {
+		srv.Use(responseCacheExtension{})
 	}
 	present := withLimitCodes(o.ErrorPresenter)
 	srv.SetErrorPresenter(present)

@@ -144,10 +144,19 @@ func withBodyLimit(limit int64, next http.Handler) http.Handler {
 			writeJSONError(w, http.StatusBadRequest, codeParseFailed, "The request body could not be read.")
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// bufferedBody is a request body read in full, whose bytes the response
+// cache reads without copying them.
+type bufferedBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (*bufferedBody) Close() error { return nil }
 
 // withAuth puts the viewer named by the Authorization header into the context.
 func withAuth(authenticate func(ctx context.Context, authorization string) (context.Context, error), next http.Handler) http.Handler {

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/conduit-graphql/conduit/internal/store"
+	"github.com/conduit-graphql/conduit/internal/testenv"
+	"github.com/conduit-graphql/conduit/models"
+)
+
+const cachedArticleQuery = `query($slug: String!) { article(slug: $slug) { title favoritesCount viewerHasFavorited commentsCount } }`
+
+// TestResponseCache: a repeated query is answered without reading the
+// database, and never with an answer that a commit made stale.
+func TestResponseCache(t *testing.T) {
+	dsn := testenv.SQLite(t)
+	api := newTestAPI(t, dsn)
+	ann, bob := api.mustSignUp(t, "ann"), api.mustSignUp(t, "bob")
+	art := api.mustCreateArticle(t, ann, "Cached Article")
+	vars := map[string]any{"slug": art.Slug}
+	read := func(token string) string {
+		t.Helper()
+		resp := api.post(t, token, cachedArticleQuery, vars)
+		require.Empty(t, resp.Errors)
+		return string(resp.Data)
+	}
+
+	first := read("")
+	require.Zero(t, api.statements(func() { require.Equal(t, first, read("")) }), "a repeated query read the database")
+
+	t.Run("ViewerOwnAnswer", func(t *testing.T) {
+		api.post(t, bob.Token, `mutation($id: ID!) { favoriteArticle(input: {articleId: $id}) { article { id } } }`, map[string]any{"id": art.ID})
+		require.JSONEq(t, `{"article": {"title": "Cached Article", "favoritesCount": 1, "viewerHasFavorited": true, "commentsCount": 0}}`, read(bob.Token))
+		require.JSONEq(t, `{"article": {"title": "Cached Article", "favoritesCount": 1, "viewerHasFavorited": false, "commentsCount": 0}}`, read(ann.Token))
+		require.JSONEq(t, `{"article": {"title": "Cached Article", "favoritesCount": 1, "viewerHasFavorited": false, "commentsCount": 0}}`, read(""))
+		// Each viewer's answer is then reused for that viewer only.
+		require.Zero(t, api.statements(func() {
+			require.Contains(t, read(bob.Token), `"viewerHasFavorited":true`)
+			require.Contains(t, read(ann.Token), `"viewerHasFavorited":false`)
+		}))
+	})
+
+	t.Run("WriteThroughTheAPI", func(t *testing.T) {
+		api.mustAddComment(t, ann, art.ID, "First!")
+		require.Contains(t, read(""), `"commentsCount":1`)
+	})
+
+	t.Run("WriteByAnotherProcess", func(t *testing.T) {
+		// Another process on the same file (here another handle) commits
+		// unseen by this one's services: the answer must still be fresh.
+		other, err := store.Open(context.Background(), dsn)
+		require.NoError(t, err)
+		defer other.Close()
+		before := read("")
+		require.Equal(t, before, read(""))
+		title := "Renamed Elsewhere"
+		_, err = store.NewArticleService(other).UpdateArticle(context.Background(), mustParseUserID(t, ann.ID), mustParseID(t, art.ID), conduit.ArticleUpdate{Title: &title})
+		require.NoError(t, err)
+		// The slug follows the title: the old one names no article now.
+		require.JSONEq(t, `{"article": null}`, read(""))
+	})
+
+	t.Run("GET", func(t *testing.T) {
+		q := `query($slug: String!) { article(slug: $slug) { title } }`
+		first := api.get(t, q, vars)
+		require.Empty(t, first.Errors)
+		require.Zero(t, api.statements(func() { require.Equal(t, string(first.Data), string(api.get(t, q, vars).Data)) }))
+	})
+
+	t.Run("ErrorsAreNotKept", func(t *testing.T) {
+		stored := func() string {
+			return regexp.MustCompile(`conduit_response_cache_stored_total \d+`).FindString(httptestGet(api, "/metrics").Body.String())
+		}
+		before := stored()
+		require.NotEmpty(t, before)
+		for range 2 {
+			require.Equal(t, "BAD_USER_INPUT", api.post(t, "", `{ node(id: "not-an-id") { id } }`, nil).code())
+		}
+		require.Equal(t, before, stored(), "an answer with an error was kept")
+		// A refused credential never gets the anonymous answer.
+		require.JSONEq(t, `{"viewer": null}`, string(api.post(t, "", `{ viewer { username } }`, nil).Data))
+		require.Equal(t, "UNAUTHENTICATED", api.post(t, "not-a-token", `{ viewer { username } }`, nil).code())
+	})
+
+	t.Run("MutationsRunEachTime", func(t *testing.T) {
+		fav := `mutation($id: ID!) { favoriteArticle(input: {articleId: $id}) { article { favoritesCount } } }`
+		unfav := `mutation($id: ID!) { unfavoriteArticle(input: {articleId: $id}) { article { favoritesCount } } }`
+		for range 2 {
+			require.Contains(t, string(api.post(t, ann.Token, fav, map[string]any{"id": art.ID}).Data), `"favoritesCount":2`)
+			require.Contains(t, string(api.post(t, ann.Token, unfav, map[string]any{"id": art.ID}).Data), `"favoritesCount":1`)
+		}
+	})
+
+	t.Run("ContentTypeStillChecked", func(t *testing.T) {
+		read("")
+		req := newGraphQLRequest(t, `{ __typename }`)
+		api.send(t, req)
+		req = newGraphQLRequest(t, `{ __typename }`)
+		req.Header.Set("Content-Type", "text/plain")
+		rec := httptest.NewRecorder()
+		api.handler.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusUnsupportedMediaType, rec.Code)
+	})
+}
+
+// TestResponseCache_Bounded: the cache keeps at most its size, and a
+// cache of 0 bytes is off.
+func TestResponseCache_Bounded(t *testing.T) {
+	cfg := testConfig()
+	cfg.ResponseCacheBytes = 2 << 10
+	api := newTestAPIWith(t, testenv.SQLite(t), cfg)
+	ann := api.mustSignUp(t, "ann")
+	long := api.mustCreateArticle(t, ann, "Long "+strings.Repeat("x", 190))
+	// An answer over the whole budget is never kept.
+	q := `query($slug: String!) { a: article(slug: $slug) { title } b: article(slug: $slug) { title } c: article(slug: $slug) { title } d: article(slug: $slug) { title } e: article(slug: $slug) { title } f: article(slug: $slug) { title } g: article(slug: $slug) { title } h: article(slug: $slug) { title } i: article(slug: $slug) { title } j: article(slug: $slug) { title } k: article(slug: $slug) { title } l: article(slug: $slug) { title } m: article(slug: $slug) { title } n: article(slug: $slug) { title } o: article(slug: $slug) { title } p: article(slug: $slug) { title } }`
+	big := map[string]any{"slug": long.Slug}
+	require.Greater(t, len(api.post(t, "", q, big).Data), 2<<10)
+	require.NotZero(t, api.statements(func() { api.post(t, "", q, big) }), "an answer over the budget was kept")
+	// Small ones are kept, the oldest dropped first when full.
+	small := func(i int) { api.post(t, "", `{ articles(first: `+strconv.Itoa(i)+`) { totalCount } }`, nil) }
+	for i := 1; i <= 40; i++ {
+		small(i)
+	}
+	require.Zero(t, api.statements(func() { small(40) }), "the newest answer was dropped")
+	require.NotZero(t, api.statements(func() { small(1) }), "the oldest answer outlived the budget")
+
+	cfg.ResponseCacheBytes = 0
+	off := newTestAPIWith(t, testenv.SQLite(t), cfg)
+	off.post(t, "", `{ articles(first: 1) { totalCount } }`, nil)
+	require.NotZero(t, off.statements(func() { off.post(t, "", `{ articles(first: 1) { totalCount } }`, nil) }))
+}
+
+func mustParseUserID(t *testing.T, gid string) int64 {
+	t.Helper()
+	id, err := models.ParseID("id", models.TypeUser, gid)
+	require.NoError(t, err)
+	return id
+}

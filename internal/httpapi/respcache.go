@@ -1,0 +1,280 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/conduit-graphql/conduit/internal/conduit"
+)
+
+// DataVersion identifies the committed state of the database; equal values
+// mean that nothing committed in between (see store.Changes).
+type DataVersion = [6]uint64
+
+// ResponseCache keeps the answers to queries and serves them again to the
+// same viewer for the same request until the next commit to the database:
+// an answer is stored with the version of the data it was computed from,
+// and only ever served while that version is the current one, so it is
+// exactly what running the query again would answer.
+//
+// Only successful queries over plain JSON are kept: no mutation, no
+// subscription, no answer with an error, no incremental delivery, no
+// request whose credential was refused.
+type ResponseCache struct {
+	version  func() (DataVersion, bool)
+	maxBytes int
+
+	mu      sync.Mutex
+	at      DataVersion // the version of every entry
+	entries map[string]cachedResponse
+	order   []string // keys in the order they were stored, oldest first
+	size    int
+
+	hits, misses, stored atomic.Int64
+}
+
+type cachedResponse struct {
+	contentType string
+	body        []byte
+}
+
+// maxCachedResponse bounds one answer, so that a few large ones cannot
+// crowd out the many small ones.
+const maxCachedResponse = 256 << 10
+
+// NewResponseCache returns a cache of at most maxBytes of answers, valid
+// while version reports the same value. version reports ok false when the
+// state is unknown: nothing is served or stored then.
+func NewResponseCache(maxBytes int, version func() (DataVersion, bool)) *ResponseCache {
+	return &ResponseCache{version: version, maxBytes: maxBytes, entries: map[string]cachedResponse{}}
+}
+
+// ResponseCacheStats counts lookups since start: answered from the cache,
+// not found (the query ran), and answers stored.
+type ResponseCacheStats struct{ Hits, Misses, Stored int64 }
+
+// Stats returns the lookup counts, for /metrics.
+func (c *ResponseCache) Stats() ResponseCacheStats {
+	return ResponseCacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Stored: c.stored.Load()}
+}
+
+func (c *ResponseCache) get(key []byte, v DataVersion) (cachedResponse, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at != v {
+		return cachedResponse{}, false
+	}
+	e, ok := c.entries[string(key)]
+	return e, ok
+}
+
+func (c *ResponseCache) put(key []byte, v DataVersion, e cachedResponse) {
+	n := len(key) + len(e.body) + len(e.contentType)
+	if n > maxCachedResponse || n > c.maxBytes {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at != v {
+		// Every entry answered for an older state: none can be served again.
+		clear(c.entries)
+		c.order, c.size, c.at = c.order[:0], 0, v
+	}
+	k := string(key)
+	if _, ok := c.entries[k]; ok {
+		return
+	}
+	for c.size+n > c.maxBytes && len(c.order) > 0 {
+		old := c.order[0]
+		c.order = c.order[1:]
+		c.size -= len(old) + len(c.entries[old].body) + len(c.entries[old].contentType)
+		delete(c.entries, old)
+	}
+	c.entries[k] = e
+	c.order = append(c.order, k)
+	c.size += n
+	c.stored.Add(1)
+}
+
+// cacheTicket is how the GraphQL layer tells the cache that the answer of
+// the request in flight may be kept.
+type cacheTicket struct{ ok bool }
+
+type cacheTicketKey struct{}
+
+// responseCacheExtension marks successful queries as cacheable.
+type responseCacheExtension struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.ResponseInterceptor
+} = responseCacheExtension{}
+
+func (responseCacheExtension) ExtensionName() string                   { return "ResponseCache" }
+func (responseCacheExtension) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (responseCacheExtension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	t, _ := ctx.Value(cacheTicketKey{}).(*cacheTicket)
+	if t == nil || resp == nil {
+		return resp
+	}
+	t.ok = len(resp.Errors) == 0 && resp.HasNext == nil && graphql.HasOperationContext(ctx) &&
+		graphql.GetOperationContext(ctx).Operation != nil &&
+		graphql.GetOperationContext(ctx).Operation.Operation == ast.Query
+	return resp
+}
+
+// keyBuffers hold cache keys while they are looked up.
+var keyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// withResponseCache answers a request from c when the same viewer sent the
+// same request since the last commit, and keeps the answer otherwise. It
+// sits inside the rate limit, the token check and the body limit: a cached
+// answer is counted, authorised and bounded like any other.
+func withResponseCache(c *ResponseCache, stopping <-chan struct{}, next http.Handler) http.Handler {
+	if c == nil || c.maxBytes <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var request []byte
+		switch {
+		case r.Method == http.MethodGet && r.Header.Get("Upgrade") == "":
+			request = []byte(r.URL.RawQuery)
+		case r.Method == http.MethodPost:
+			b, ok := r.Body.(*bufferedBody)
+			if !ok {
+				next.ServeHTTP(w, r)
+				return
+			}
+			request = b.data
+		default:
+			next.ServeHTTP(w, r)
+			return
+		}
+		accept := r.Header.Get("Accept")
+		if isStopping(stopping) || conduit.AuthErrorFromContext(r.Context()) != nil || streamAccepted(accept) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		v, ok := c.version()
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		kb := keyBuffers.Get().(*[]byte)
+		defer keyBuffers.Put(kb)
+		key := strconv.AppendInt((*kb)[:0], conduit.ViewerIDFromContext(r.Context()), 10)
+		key = append(key, 0)
+		key = append(key, r.Method...)
+		key = append(key, 0)
+		key = append(key, accept...)
+		key = append(key, 0)
+		key = append(key, r.Header.Get("Content-Type")...)
+		key = append(key, 0)
+		key = append(key, request...)
+		*kb = key
+		if e, ok := c.get(key, v); ok {
+			c.hits.Add(1)
+			h := w.Header()
+			h["Content-Type"] = []string{e.contentType}
+			h["Content-Length"] = []string{strconv.Itoa(len(e.body))}
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(e.body)
+			return
+		}
+		c.misses.Add(1)
+		t := &cacheTicket{}
+		cw := &capturingWriter{ResponseWriter: w}
+		next.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), cacheTicketKey{}, t)))
+		if !t.ok || cw.status != http.StatusOK || cw.overflow {
+			return
+		}
+		// Stored only if nothing committed while the query ran: then it read
+		// the state of version v.
+		if after, ok := c.version(); ok && after == v {
+			c.put(key, v, cachedResponse{contentType: w.Header().Get("Content-Type"), body: cw.body})
+		}
+	})
+}
+
+// streamAccepted reports whether the client may be answered with a stream
+// (an event stream or incremental delivery), which is never cached.
+func streamAccepted(accept string) bool {
+	return accept != "" && (containsFold(accept, "text/event-stream") || containsFold(accept, "multipart/mixed"))
+}
+
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if equalFoldASCII(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func equalFoldASCII(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+func isStopping(stopping <-chan struct{}) bool {
+	if stopping == nil {
+		return false
+	}
+	select {
+	case <-stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+// capturingWriter keeps a copy of what it writes, up to maxCachedResponse.
+type capturingWriter struct {
+	http.ResponseWriter
+	status   int
+	body     []byte
+	overflow bool
+}
+
+func (w *capturingWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *capturingWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if !w.overflow {
+		if len(w.body)+len(p) > maxCachedResponse {
+			w.overflow, w.body = true, nil
+		} else {
+			w.body = append(w.body, p...)
+		}
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *capturingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
