@@ -14,6 +14,14 @@ import (
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
+// benchConfig runs every request: the response cache, which would answer
+// the repeated requests of a benchmark from memory, is off.
+func benchConfig() config {
+	cfg := testConfig()
+	cfg.ResponseCacheBytes = 0
+	return cfg
+}
+
 // benchAPI serves a seeded SQLite database (400 users, 4,000 articles,
 // 20,000 comments) and returns a signed-in token too.
 func benchAPI(b *testing.B) (*testAPI, string) {
@@ -31,7 +39,7 @@ func benchAPI(b *testing.B) (*testAPI, string) {
 	if _, err := seedDB(ctx, db, store.SeedOptions{Users: 400, Articles: 4000, Comments: 20000, Seed: 7}); err != nil {
 		b.Fatal(err)
 	}
-	api := newTestAPIWith(b, dsn, testConfig())
+	api := newTestAPIWith(b, dsn, benchConfig())
 	u, err := store.NewUserService(db, auth.NewArgon2()).UserByID(ctx, 1)
 	if err != nil {
 		b.Fatal(err)
@@ -72,6 +80,10 @@ func BenchmarkPages(b *testing.B) {
 	b.Run("BenchHomeAnonymous", func(b *testing.B) { benchQuery(b, api, "", benchHomeQuery, nil) })
 	b.Run("BenchHomeSignedIn", func(b *testing.B) { benchQuery(b, api, token, benchHomeSignedInQuery, nil) })
 	b.Run("BenchList100", func(b *testing.B) { benchQuery(b, api, "", benchList100Query, nil) })
+	b.Run("BenchHomeAnonymousCached", func(b *testing.B) {
+		cached := newTestAPIWith(b, api.dsn, testConfig())
+		benchQuery(b, cached, "", benchHomeQuery, nil)
+	})
 	b.Run("StoreOnly", func(b *testing.B) {
 		articles := store.NewArticleService(api.db)
 		ctx := context.Background()
@@ -94,6 +106,6 @@ const (
 // BenchmarkTypename measures the fixed cost of a request: the middleware,
 // the transport and gqlgen around an operation that reads nothing.
 func BenchmarkTypename(b *testing.B) {
-	api := newTestAPIWith(b, testenv.SQLite(b), testConfig())
+	api := newTestAPIWith(b, testenv.SQLite(b), benchConfig())
 	benchQuery(b, api, "", `{ __typename }`, nil)
 }

@@ -78,6 +78,7 @@ func setup(ctx context.Context, cfg config, cl *cleanups, log io.Writer) (*bench
 type servers struct {
 	ceiling *instance
 	sqlite  *instance // conduit on its copy of the seeded SQLite file
+	nocache *instance // conduit on another copy, without the response cache
 	redis   *instance // conduit on another copy, with the Redis cache
 	pg      *instance // conduit on the seeded PostgreSQL
 }
@@ -99,6 +100,13 @@ func (b *bench) startServers(ctx context.Context, cl *cleanups, ceilingBin, seed
 	if s.sqlite, err = startConduit(ctx, cl, b.cfg, b.runDir, "conduit (SQLite)", "conduit-sqlite.log", lite, ""); err != nil {
 		return s, err
 	}
+	plain := filepath.Join(scratch, "nocache.db")
+	if err := copySQLite(seedDB, plain); err != nil {
+		return s, err
+	}
+	if s.nocache, err = startConduit(ctx, cl, b.cfg, b.runDir, "conduit (SQLite, no response cache)", "conduit-nocache.log", plain, "", "--response-cache-bytes", "0"); err != nil {
+		return s, err
+	}
 	rs, redisURL, err := startRedis(ctx, cl, b.runDir)
 	if err != nil {
 		return s, err
@@ -117,7 +125,7 @@ func (b *bench) startServers(ctx context.Context, cl *cleanups, ceilingBin, seed
 	if s.pg, err = startConduit(ctx, cl, b.cfg, b.runDir, "conduit (PostgreSQL)", "conduit-postgres.log", pg.dsn, ""); err != nil {
 		return s, err
 	}
-	b.instances = []*instance{s.ceiling, s.sqlite, s.redis, s.pg, rs}
+	b.instances = []*instance{s.ceiling, s.sqlite, s.nocache, s.redis, s.pg, rs}
 	b.sqlite = s.sqlite
 	return s, nil
 }
@@ -173,6 +181,10 @@ func (b *bench) buildScenarios(ctx context.Context, s servers) error {
 	}
 	// The same user signs in on the others: a token is only good on the
 	// database whose user it names.
+	plainTokens, err := signIn(ctx, s.nocache.url, fx.usernames[:1])
+	if err != nil {
+		return err
+	}
 	redisTokens, err := signIn(ctx, s.redis.url, fx.usernames[:1])
 	if err != nil {
 		return err
@@ -185,7 +197,8 @@ func (b *bench) buildScenarios(ctx context.Context, s servers) error {
 		scenario{name: "ceiling", server: s.ceiling, kind: ceilingKind, bodies: [][]byte{gqlBody(typenameQuery, nil)}},
 		read("typename", s.sqlite, "", gqlBody(typenameQuery, nil)))
 	b.scenarios = append(b.scenarios, pages(s.sqlite, tokens[0], fx.slug, "")...)
-	b.scenarios = append(b.scenarios, writes(s.sqlite, tokens, fx.articleIDs))
+	b.scenarios = append(b.scenarios, writes(s.sqlite, tokens, fx.articleIDs), mixed(s.sqlite, tokens, fx.articleIDs, 101))
+	b.scenarios = append(b.scenarios, noCache(pages(s.nocache, plainTokens[0], fx.slug, " (no response cache)"))...)
 	for _, r := range pages(s.redis, redisTokens[0], fx.slug, " (Redis)") {
 		r.base = r.name[:len(r.name)-len(" (Redis)")]
 		b.scenarios = append(b.scenarios, r)
@@ -239,7 +252,7 @@ func (b *bench) warmUp(ctx context.Context) error {
 			return fmt.Errorf("warm up %s: %w", s.name, err)
 		}
 		b.keep(s.name+" (warm-up)", out)
-		if r.errors > 0 && s.kind != writeKind {
+		if r.errors > 0 && s.kind != writeKind && s.kind != mixedKind {
 			return fmt.Errorf("warm up %s: %d failed requests; first: %s", s.name, r.errors, r.firstError)
 		}
 	}

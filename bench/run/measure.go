@@ -19,7 +19,8 @@ type measurement struct {
 	wrkResult
 	sqlPerReq    float64 // NaN for the ceiling, which has no /metrics
 	allocsPerReq float64
-	loggedBusy   int // server log lines about SQLITE_BUSY during the run
+	hitRate      float64 // share answered from the response cache
+	loggedBusy   int     // server log lines about SQLITE_BUSY during the run
 }
 
 // runs are a scenario's measurements: per round, at highConns and at
@@ -65,7 +66,7 @@ func failures(m measurement) string {
 // before and after.
 func (b *bench) measure(ctx context.Context, i, conns int) (measurement, error) {
 	s := b.scenarios[i]
-	m := measurement{sqlPerReq: math.NaN(), allocsPerReq: math.NaN()}
+	m := measurement{sqlPerReq: math.NaN(), allocsPerReq: math.NaN(), hitRate: math.NaN()}
 	var before counters
 	var err error
 	if s.metrics() {
@@ -90,7 +91,9 @@ func (b *bench) measure(ctx context.Context, i, conns int) (measurement, error) 
 		if err != nil {
 			return m, err
 		}
-		m.sqlPerReq, m.allocsPerReq = after.sub(before).perRequest()
+		d := after.sub(before)
+		m.sqlPerReq, m.allocsPerReq = d.perRequest()
+		m.hitRate = d.hitRate()
 	}
 	m.loggedBusy = countBusy(s.server.logPath, logStart)
 	return m, nil

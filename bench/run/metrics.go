@@ -16,6 +16,7 @@ const (
 	statementsMetric = "conduit_db_statements_total"
 	mallocsMetric    = "go_memstats_mallocs_total"
 	requestsMetric   = "conduit_http_requests_total"
+	cacheHitsMetric  = "conduit_response_cache_hits_total"
 	graphqlRoute     = `path="/graphql"`
 )
 
@@ -23,12 +24,13 @@ const (
 type counters struct {
 	statements, mallocs float64
 	requests            float64 // to /graphql, counted as each ends
+	cacheHits           float64 // answered from the response cache
 }
 
 // sub returns the increase from before to c.
 func (c counters) sub(before counters) counters {
 	return counters{statements: c.statements - before.statements, mallocs: c.mallocs - before.mallocs,
-		requests: c.requests - before.requests}
+		requests: c.requests - before.requests, cacheHits: c.cacheHits - before.cacheHits}
 }
 
 // perRequest divides the statements and allocations by the requests that
@@ -40,6 +42,14 @@ func (c counters) perRequest() (statements, mallocs float64) {
 		return math.NaN(), math.NaN()
 	}
 	return c.statements / c.requests, c.mallocs / c.requests
+}
+
+// hitRate is the share of the requests answered from the response cache.
+func (c counters) hitRate() float64 {
+	if c.requests <= 0 {
+		return math.NaN()
+	}
+	return min(c.cacheHits/c.requests, 1)
 }
 
 // scrape reads the counters from a server's /metrics.
@@ -63,7 +73,7 @@ func scrape(ctx context.Context, url string) (counters, error) {
 		return counters{}, err
 	}
 	c := counters{statements: sum(ss, statementsMetric, ""), mallocs: sum(ss, mallocsMetric, ""),
-		requests: sum(ss, requestsMetric, graphqlRoute)}
+		requests: sum(ss, requestsMetric, graphqlRoute), cacheHits: sum(ss, cacheHitsMetric, "")}
 	if c.mallocs == 0 {
 		return c, fmt.Errorf("/metrics has no %s", mallocsMetric)
 	}

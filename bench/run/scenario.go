@@ -25,6 +25,8 @@ const (
 	ceilingKind kind = iota // the yardstick
 	readKind                // held to the latency target
 	writeKind
+	mixedKind     // reads with a write now and then
+	referenceKind // a read in a configuration that targets do not judge
 )
 
 // scenario is one kind of request, measured with wrk against one server.
@@ -36,6 +38,10 @@ type scenario struct {
 	tokens []string // and signs in with one of these; none: anonymously
 	probes [][]byte // sent once each, to validate before measuring
 	base   string   // a read on Redis: the name of the same read without
+	// writeEvery > 0 makes every writeEvery-th request one of writes, sent
+	// with one of tokens; the others send bodies anonymously.
+	writeEvery int
+	writes     [][]byte
 }
 
 // metrics reports whether the scenario's server has conduit's /metrics.
@@ -80,6 +86,30 @@ func writes(in *instance, tokens, articleIDs []string) scenario {
 	return s
 }
 
+// noCache marks the pages of an instance without the response cache as
+// references: every request executes there.
+func noCache(ss []scenario) []scenario {
+	for i := range ss {
+		ss[i].kind = referenceKind
+	}
+	return ss
+}
+
+// mixed returns the anonymous home page with one write (a favorite or an
+// unfavorite by one of tokens) in every `every` requests: each write makes
+// the response cache's answers stale.
+func mixed(in *instance, tokens, articleIDs []string, every int) scenario {
+	s := scenario{name: fmt.Sprintf("home anonymous, 1 write per %d reads", every-1), server: in, kind: mixedKind,
+		bodies: [][]byte{gqlBody(homeQuery, nil)}, tokens: tokens, writeEvery: every}
+	for _, q := range []string{favoriteMutation, unfavoriteMutation} {
+		for _, id := range articleIDs {
+			s.writes = append(s.writes, gqlBody(q, map[string]any{"id": id}))
+		}
+	}
+	s.probes = [][]byte{s.bodies[0], s.writes[0], s.writes[len(s.writes)-1]}
+	return s
+}
+
 // luaScript is the scenario's wrk script. A scenario of one request lets
 // wrk build it once; otherwise each request picks a body and a token. The
 // response callback counts answers that are not 200 or carry GraphQL
@@ -95,7 +125,11 @@ func luaScript(s scenario) string {
 	for _, t := range s.tokens {
 		fmt.Fprintf(&b, "  %s,\n", luaString(t))
 	}
-	b.WriteString("}\n")
+	b.WriteString("}\nlocal writes = {\n")
+	for _, body := range s.writes {
+		fmt.Fprintf(&b, "  %s,\n", luaString(string(body)))
+	}
+	fmt.Fprintf(&b, "}\nlocal every = %d\n", s.writeEvery)
 	b.WriteString(luaBody)
 	return b.String()
 }
@@ -106,7 +140,17 @@ wrk.method = "POST"
 wrk.path = "/graphql"
 wrk.headers["Content-Type"] = "application/json"
 
-if #bodies == 1 and #tokens <= 1 then
+if every > 0 then
+  local n = 0
+  function request()
+    n = n + 1
+    if n % every == 0 then
+      local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]}
+      return wrk.format(nil, nil, headers, writes[math.random(#writes)])
+    end
+    return wrk.format(nil, nil, {["Content-Type"] = "application/json"}, bodies[math.random(#bodies)])
+  end
+elseif #bodies == 1 and #tokens <= 1 then
   wrk.body = bodies[1]
   if #tokens == 1 then wrk.headers["Authorization"] = "Bearer " .. tokens[1] end
 else

@@ -138,7 +138,7 @@ func waitReady(ctx context.Context, p *process, url string) error {
 // startConduit starts the release binary as production would run it, on
 // a loopback port it picks itself, with rate limiting off (the load comes
 // from one address). redisURL may be empty.
-func startConduit(ctx context.Context, cl *cleanups, cfg config, runDir, name, logName, dbURL, redisURL string) (*instance, error) {
+func startConduit(ctx context.Context, cl *cleanups, cfg config, runDir, name, logName, dbURL, redisURL string, extra ...string) (*instance, error) {
 	// Production refuses CORS for any origin; wrk sends no Origin anyway.
 	env := []string{"CONDUIT_ENV=production", "CONDUIT_JWT_SECRET=" + jwtSecret, "CONDUIT_CORS_ORIGINS=http://127.0.0.1"}
 	if redisURL != "" {
@@ -146,7 +146,7 @@ func startConduit(ctx context.Context, cl *cleanups, cfg config, runDir, name, l
 	}
 	spec := procSpec{
 		name: name,
-		args: []string{cfg.conduit, "serve", "--addr", "127.0.0.1:0", "--rate-limit", "0", "--sign-in-per-ip", "0", "--database-url", dbURL},
+		args: append([]string{cfg.conduit, "serve", "--addr", "127.0.0.1:0", "--rate-limit", "0", "--sign-in-per-ip", "0", "--database-url", dbURL}, extra...),
 		env:  env,
 	}
 	return startHTTP(ctx, cl, spec, filepath.Join(runDir, logName))

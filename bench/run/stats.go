@@ -41,9 +41,10 @@ type summary struct {
 	ratio        float64 // to the ceiling, at highConns
 	sqlPerReq    float64 // at highConns
 	allocsPerReq float64
-	requests     int64 // over every run
-	failed       int64 // answers not 200 or with errors, and socket errors
-	busy         int64 // answers and log lines that said SQLITE_BUSY or "database is locked"
+	hitRate      float64 // at highConns: answered from the response cache
+	requests     int64   // over every run
+	failed       int64   // answers not 200 or with errors, and socket errors
+	busy         int64   // answers and log lines that said SQLITE_BUSY or "database is locked"
 	firstError   string
 }
 
@@ -64,6 +65,7 @@ func summarize(scenarios []scenario, res []runs) []summary {
 		sum.ratio = median(ratios(sum.rounds, ceiling))
 		sum.sqlPerReq = median(column(r, 0, func(m measurement) float64 { return m.sqlPerReq }))
 		sum.allocsPerReq = median(column(r, 0, func(m measurement) float64 { return m.allocsPerReq }))
+		sum.hitRate = median(column(r, 0, func(m measurement) float64 { return m.hitRate }))
 		for _, pair := range r {
 			for _, m := range pair {
 				sum.requests += m.requests
