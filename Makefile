@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PLAYGROUND_DIST := internal/httpapi/playground/dist/index.html
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: run build playground generate check-generated test test-go fuzz conformance deps bench-deps vet bench bench-go load pgo clean
+.PHONY: run build playground generate check-generated test test-go fuzz conformance schema-check schema-release deps bench-deps vet bench bench-go load pgo clean
 
 ## run: build the playground and the binary, then serve on :8080 with ./conduit.db
 run: build
@@ -56,7 +56,7 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
 ## test: everything: generated code, vet, Go tests on SQLite and PostgreSQL, the conformance audit
-test: deps playground check-generated vet test-go fuzz conformance
+test: deps playground check-generated vet schema-check test-go fuzz conformance
 
 test-go:
 	CI=$${CI:-true} $(GO) test -race -count=1 -timeout 20m ./...
@@ -86,6 +86,14 @@ pgo:
 ## load: seed a database, start the binary on loopback and send it traffic (LOAD_DURATION, LOAD_CLIENTS)
 load: build
 	bench/load.sh ./conduit
+
+## schema-check: fail on a change of schema.graphqls that breaks clients of the last release, unless acknowledged in conformance/schema/breaks.json
+schema-check:
+	cd conformance/schema && npm ci --no-audit --no-fund && node check.mjs --self-test && node check.mjs
+
+## schema-release: make today's schema.graphqls the released one that schema-check compares against (when tagging a release)
+schema-release:
+	cp schema.graphqls conformance/schema/release.graphqls
 
 ## conformance: the graphql-http audit against a freshly started binary
 conformance: build
