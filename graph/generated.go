@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -7388,11 +7389,16 @@ func (ec *executionContext) _AddCommentPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, addCommentPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AddCommentPayload")
 		case "comment":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._AddCommentPayload_comment(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._AddCommentPayload_comment(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -7406,6 +7412,11 @@ func (ec *executionContext) _AddCommentPayload(ctx context.Context, sel ast.Sele
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -7415,71 +7426,124 @@ func (ec *executionContext) _Article(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, articleImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Article")
 		case "id":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Article_id(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Article_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "slug":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Article_slug(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Article_slug(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "title":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Article_title(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Article_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "description":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Article_description(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Article_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "body":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Article_body(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Article_body(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "tags":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Article_tags(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Article_tags(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createdAt":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Article_createdAt(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Article_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "updatedAt":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Article_updatedAt(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Article_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "author":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Article_author(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Article_author(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "favoritesCount":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Article_favoritesCount(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Article_favoritesCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "viewerHasFavorited":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Article_viewerHasFavorited(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Article_viewerHasFavorited(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "commentsCount":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Article_commentsCount(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Article_commentsCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "comments":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Article_comments(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Article_comments(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -7493,6 +7557,11 @@ func (ec *executionContext) _Article(ctx context.Context, sel ast.SelectionSet, 
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -7502,26 +7571,43 @@ func (ec *executionContext) _ArticleConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, articleConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ArticleConnection")
 		case "edges":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._ArticleConnection_edges(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._ArticleConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "nodes":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._ArticleConnection_nodes(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._ArticleConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._ArticleConnection_pageInfo(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._ArticleConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "totalCount":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._ArticleConnection_totalCount(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._ArticleConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -7535,6 +7621,11 @@ func (ec *executionContext) _ArticleConnection(ctx context.Context, sel ast.Sele
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -7544,16 +7635,25 @@ func (ec *executionContext) _ArticleEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, articleEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ArticleEdge")
 		case "cursor":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._ArticleEdge_cursor(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._ArticleEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "node":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._ArticleEdge_node(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._ArticleEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -7567,6 +7667,11 @@ func (ec *executionContext) _ArticleEdge(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -7576,16 +7681,25 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, authPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AuthPayload")
 		case "token":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._AuthPayload_token(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._AuthPayload_token(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "user":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._AuthPayload_user(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._AuthPayload_user(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -7599,6 +7713,11 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -7608,36 +7727,61 @@ func (ec *executionContext) _Comment(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, commentImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Comment")
 		case "id":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Comment_id(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Comment_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "body":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Comment_body(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Comment_body(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createdAt":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Comment_createdAt(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Comment_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "updatedAt":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Comment_updatedAt(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Comment_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "author":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Comment_author(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Comment_author(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "article":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Comment_article(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Comment_article(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -7651,6 +7795,11 @@ func (ec *executionContext) _Comment(ctx context.Context, sel ast.SelectionSet, 
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -7660,26 +7809,43 @@ func (ec *executionContext) _CommentConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, commentConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CommentConnection")
 		case "edges":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._CommentConnection_edges(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._CommentConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "nodes":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._CommentConnection_nodes(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._CommentConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._CommentConnection_pageInfo(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._CommentConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "totalCount":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._CommentConnection_totalCount(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._CommentConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -7693,6 +7859,11 @@ func (ec *executionContext) _CommentConnection(ctx context.Context, sel ast.Sele
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -7702,16 +7873,25 @@ func (ec *executionContext) _CommentEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, commentEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CommentEdge")
 		case "cursor":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._CommentEdge_cursor(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._CommentEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "node":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._CommentEdge_node(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._CommentEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -7725,6 +7905,11 @@ func (ec *executionContext) _CommentEdge(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -7734,11 +7919,16 @@ func (ec *executionContext) _CreateArticlePayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, createArticlePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CreateArticlePayload")
 		case "article":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._CreateArticlePayload_article(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._CreateArticlePayload_article(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -7752,6 +7942,11 @@ func (ec *executionContext) _CreateArticlePayload(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -7761,11 +7956,18 @@ func (ec *executionContext) _DeleteArticlePayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteArticlePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("DeleteArticlePayload")
 		case "deletedArticleId":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler {
+					return ec._DeleteArticlePayload_deletedArticleId(ctx, field, obj)
+				})
+				continue
+			}
 			out.Values[i] = ec._DeleteArticlePayload_deletedArticleId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -7779,6 +7981,11 @@ func (ec *executionContext) _DeleteArticlePayload(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -7788,11 +7995,18 @@ func (ec *executionContext) _DeleteCommentPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteCommentPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("DeleteCommentPayload")
 		case "deletedCommentId":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler {
+					return ec._DeleteCommentPayload_deletedCommentId(ctx, field, obj)
+				})
+				continue
+			}
 			out.Values[i] = ec._DeleteCommentPayload_deletedCommentId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -7806,6 +8020,11 @@ func (ec *executionContext) _DeleteCommentPayload(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -7815,11 +8034,18 @@ func (ec *executionContext) _FavoriteArticlePayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, favoriteArticlePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("FavoriteArticlePayload")
 		case "article":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler {
+					return ec._FavoriteArticlePayload_article(ctx, field, obj)
+				})
+				continue
+			}
 			out.Values[i] = ec._FavoriteArticlePayload_article(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -7833,6 +8059,11 @@ func (ec *executionContext) _FavoriteArticlePayload(ctx context.Context, sel ast
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -7842,11 +8073,16 @@ func (ec *executionContext) _FollowUserPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, followUserPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("FollowUserPayload")
 		case "user":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._FollowUserPayload_user(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._FollowUserPayload_user(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -7858,6 +8094,11 @@ func (ec *executionContext) _FollowUserPayload(ctx context.Context, sel ast.Sele
 	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
+	}
+
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
 	}
 
 	return out
@@ -7872,6 +8113,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -7974,6 +8216,11 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -7983,26 +8230,43 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("PageInfo")
 		case "hasNextPage":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._PageInfo_hasNextPage(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._PageInfo_hasNextPage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "hasPreviousPage":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._PageInfo_hasPreviousPage(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "startCursor":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec._PageInfo_startCursor(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "endCursor":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec._PageInfo_endCursor(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -8014,6 +8278,11 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
+	}
+
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
 	}
 
 	return out
@@ -8028,6 +8297,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -8108,6 +8378,11 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -8143,16 +8418,25 @@ func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj 
 	fields := graphql.CollectFields(ec.OperationContext, sel, tagImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Tag")
 		case "name":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Tag_name(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Tag_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "articlesCount":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._Tag_articlesCount(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._Tag_articlesCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8166,6 +8450,11 @@ func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj 
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -8175,11 +8464,18 @@ func (ec *executionContext) _UnfavoriteArticlePayload(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, unfavoriteArticlePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("UnfavoriteArticlePayload")
 		case "article":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler {
+					return ec._UnfavoriteArticlePayload_article(ctx, field, obj)
+				})
+				continue
+			}
 			out.Values[i] = ec._UnfavoriteArticlePayload_article(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8193,6 +8489,11 @@ func (ec *executionContext) _UnfavoriteArticlePayload(ctx context.Context, sel a
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -8202,11 +8503,16 @@ func (ec *executionContext) _UnfollowUserPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, unfollowUserPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("UnfollowUserPayload")
 		case "user":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._UnfollowUserPayload_user(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._UnfollowUserPayload_user(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8220,6 +8526,11 @@ func (ec *executionContext) _UnfollowUserPayload(ctx context.Context, sel ast.Se
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -8229,11 +8540,16 @@ func (ec *executionContext) _UpdateArticlePayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateArticlePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("UpdateArticlePayload")
 		case "article":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._UpdateArticlePayload_article(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._UpdateArticlePayload_article(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8247,6 +8563,11 @@ func (ec *executionContext) _UpdateArticlePayload(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -8256,16 +8577,25 @@ func (ec *executionContext) _UpdateViewerPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateViewerPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("UpdateViewerPayload")
 		case "user":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._UpdateViewerPayload_user(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._UpdateViewerPayload_user(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "token":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec._UpdateViewerPayload_token(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._UpdateViewerPayload_token(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -8279,6 +8609,11 @@ func (ec *executionContext) _UpdateViewerPayload(ctx context.Context, sel ast.Se
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -8288,71 +8623,124 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("User")
 		case "id":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._User_id(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._User_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "username":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._User_username(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._User_username(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "email":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec._User_email(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._User_email(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "bio":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec._User_bio(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._User_bio(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "image":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec._User_image(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._User_image(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "createdAt":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._User_createdAt(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._User_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "viewerIsFollowing":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._User_viewerIsFollowing(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._User_viewerIsFollowing(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "followersCount":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._User_followersCount(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._User_followersCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "followingCount":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._User_followingCount(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._User_followingCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "articles":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._User_articles(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._User_articles(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "favoriteArticles":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._User_favoriteArticles(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._User_favoriteArticles(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "followers":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._User_followers(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._User_followers(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "following":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._User_following(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._User_following(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8366,6 +8754,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -8375,26 +8768,43 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("UserConnection")
 		case "edges":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._UserConnection_edges(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._UserConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "nodes":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._UserConnection_nodes(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._UserConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._UserConnection_pageInfo(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._UserConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "totalCount":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._UserConnection_totalCount(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._UserConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8408,6 +8818,11 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -8417,16 +8832,25 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("UserEdge")
 		case "cursor":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._UserEdge_cursor(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._UserEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "node":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._UserEdge_node(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec._UserEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8440,6 +8864,11 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -8449,31 +8878,52 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__Directive")
 		case "name":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___Directive_name(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Directive_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "description":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Directive_description(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Directive_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "isRepeatable":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___Directive_isRepeatable(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Directive_isRepeatable(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "locations":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___Directive_locations(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Directive_locations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "args":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___Directive_args(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Directive_args(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8487,6 +8937,11 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -8496,26 +8951,43 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__EnumValue")
 		case "name":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___EnumValue_name(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___EnumValue_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "description":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___EnumValue_description(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___EnumValue_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "isDeprecated":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___EnumValue_isDeprecated(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___EnumValue_isDeprecated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "deprecationReason":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___EnumValue_deprecationReason(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___EnumValue_deprecationReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -8529,6 +9001,11 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -8538,36 +9015,61 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__Field")
 		case "name":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___Field_name(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Field_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "description":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Field_description(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Field_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "args":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___Field_args(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Field_args(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "type":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___Field_type(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Field_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "isDeprecated":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___Field_isDeprecated(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Field_isDeprecated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "deprecationReason":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Field_deprecationReason(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Field_deprecationReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -8581,6 +9083,11 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -8590,36 +9097,63 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__InputValue")
 		case "name":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___InputValue_name(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___InputValue_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "description":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___InputValue_description(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___InputValue_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "type":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___InputValue_type(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___InputValue_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "defaultValue":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___InputValue_defaultValue(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___InputValue_defaultValue(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "isDeprecated":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___InputValue_isDeprecated(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___InputValue_isDeprecated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "deprecationReason":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler {
+					return ec.___InputValue_deprecationReason(ctx, field, obj)
+				})
+				continue
+			}
 			out.Values[i] = ec.___InputValue_deprecationReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -8633,6 +9167,11 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -8642,36 +9181,61 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__Schema")
 		case "description":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Schema_description(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Schema_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "types":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___Schema_types(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Schema_types(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "queryType":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___Schema_queryType(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Schema_queryType(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "mutationType":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Schema_mutationType(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Schema_mutationType(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "subscriptionType":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Schema_subscriptionType(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Schema_subscriptionType(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "directives":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___Schema_directives(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Schema_directives(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8685,6 +9249,11 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		return graphql.Null
 	}
 
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+
 	return out
 }
 
@@ -8694,61 +9263,106 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
+	var deferred *graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("__Type")
 		case "kind":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec.___Type_kind(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Type_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "name":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Type_name(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Type_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "description":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Type_description(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Type_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "specifiedByURL":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Type_specifiedByURL(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Type_specifiedByURL(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "fields":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Type_fields(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Type_fields(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "interfaces":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Type_interfaces(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Type_interfaces(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "possibleTypes":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Type_possibleTypes(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Type_possibleTypes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "enumValues":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Type_enumValues(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Type_enumValues(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "inputFields":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Type_inputFields(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Type_inputFields(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "ofType":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Type_ofType(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Type_ofType(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "isOneOf":
+			if deferring(ctx, field) {
+				deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec.___Type_isOneOf(ctx, field, obj) })
+				continue
+			}
 			out.Values[i] = ec.___Type_isOneOf(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -8760,6 +9374,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
+	}
+
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
 	}
 
 	return out
@@ -9666,4 +10285,30 @@ func marshalElement(ctx context.Context, i int, marshal func(ctx context.Context
 		}
 	}()
 	return marshal(ctx, i)
+}
+
+type incrementalKey struct{}
+
+// WithIncrementalDelivery marks ctx as an operation whose response is
+// delivered incrementally (multipart/mixed): its @defer'd fields then come
+// in later payloads. Without it they resolve in place, in the one response.
+// Written by internal/execgen.
+func WithIncrementalDelivery(ctx context.Context) context.Context {
+	return context.WithValue(ctx, incrementalKey{}, true)
+}
+
+// deferring reports whether field is to be deferred to a later payload.
+func deferring(ctx context.Context, field graphql.CollectedField) bool {
+	return field.IsDeferred() && ctx.Value(incrementalKey{}) != nil
+}
+
+// deferField schedules field i of out on the object's @defer group, which it
+// makes on first use, and returns the group.
+func deferField(ctx context.Context, oc *graphql.OperationContext, g *graphql.DeferredGroup, out *graphql.FieldSet, i int, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler) *graphql.DeferredGroup {
+	if g == nil {
+		d := graphql.NewDeferredGroup(ctx)
+		g = &d
+	}
+	out.ResolveConcurrently(oc, g, i, true, nonNull, resolve)
+	return g
 }

@@ -18,10 +18,10 @@
 //     DisableConcurrency, which it sets for Mutation), and
 //   - lists marshal their elements one after another, with the same panic
 //     recovery per element that gqlgen's MarshalSliceConcurrently has, and
-//   - objects make no @defer group: with their fields resolved in order,
-//     nothing can be deferred (gqlgen then resolves a @defer'd field inline,
-//     as it did before for clients that do not ask for multipart answers),
-//     and the group cost every object its path and two allocations.
+//   - objects make their @defer group only when a field is deferred, which
+//     happens only for a response delivered incrementally (multipart/mixed):
+//     otherwise a @defer'd field resolves in place, in the one response.
+//     The group cost every object its path and two allocations.
 //
 // A field that would rely on its siblings running concurrently (a loader
 // Load that waits for other elements' keys) would be slow here, one loader
@@ -61,7 +61,7 @@ func run(configFile string) error {
 	}
 	out, err := serialSlices(src)
 	if err == nil {
-		out, err = noDeferredGroups(out)
+		out, err = lazyDeferredGroups(out)
 	}
 	if err == nil {
 		// Drop the imports that only the removed code used.
@@ -112,12 +112,19 @@ func serialSlices(src []byte) ([]byte, error) {
 var (
 	deferredGroup = regexp.MustCompile(`\n\tdeferred := graphql\.NewDeferredGroup\(ctx\)\n`)
 	deferredBlock = regexp.MustCompile(`\n\tif n := len\(deferred\.Defers\); n > 0 \{\n[^}]*\n\t\}\n`)
+	// fieldCall is a field of an object below the root, resolved in order,
+	// with the null check that follows it: Null for a non-null field.
+	fieldCall = regexp.MustCompile(`(?m)^(\t+)out\.Values\[i\] = (ec\._\w+\(ctx, field, obj\))\n(\t+)if out\.Values\[i\] == graphql\.(Null|RequiredNull) \{`)
 )
 
-// noDeferredGroups removes the @defer groups of objects, which nothing can
-// fill once no field resolves concurrently. It fails when a field still
-// schedules on a group, or when it finds no group to remove.
-func noDeferredGroups(src []byte) ([]byte, error) {
+// lazyDeferredGroups makes the @defer group of each object lazy: none is
+// made unless a field of the object is deferred, and fields are deferred
+// only when the response is delivered incrementally (see deferring). Every
+// field of an object below the root can then be deferred; the others
+// resolve in order, at the cost of one check of the field. It fails when a
+// field still schedules on a group, or when it finds no group or no field
+// to rewrite.
+func lazyDeferredGroups(src []byte) ([]byte, error) {
 	if bytes.Contains(src, []byte("&deferred")) {
 		return nil, fmt.Errorf("a field is still scheduled on a @defer group")
 	}
@@ -125,9 +132,57 @@ func noDeferredGroups(src []byte) ([]byte, error) {
 	if groups == 0 || groups != blocks {
 		return nil, fmt.Errorf("found %d @defer groups and %d hand-overs: has gqlgen's object template changed?", groups, blocks)
 	}
-	src = deferredGroup.ReplaceAll(src, []byte("\n"))
-	return deferredBlock.ReplaceAll(src, []byte("\n")), nil
+	if len(fieldCall.FindAllIndex(src, -1)) == 0 {
+		return nil, fmt.Errorf("no field of an object below the root to make deferrable: has gqlgen's object template changed?")
+	}
+	src = deferredGroup.ReplaceAll(src, []byte("\n\tvar deferred *graphql.DeferredGroup\n"))
+	src = deferredBlock.ReplaceAll(src, []byte(`
+	if deferred != nil && len(deferred.Defers) > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(len(deferred.Defers), math.MaxInt32)))
+		ec.ProcessDeferredGroup(*deferred)
+	}
+`))
+	src = fieldCall.ReplaceAllFunc(src, func(m []byte) []byte {
+		g := fieldCall.FindSubmatch(m)
+		indent, call, nonNull := string(g[1]), string(g[2]), string(g[4]) == "Null"
+		return fmt.Appendf(nil, "%[1]sif deferring(ctx, field) {\n"+
+			"%[1]s\tdeferred = deferField(ctx, ec.OperationContext, deferred, out, i, %[3]t, func(ctx context.Context) graphql.Marshaler { return %[2]s })\n"+
+			"%[1]s\tcontinue\n"+
+			"%[1]s}\n"+
+			"%[1]sout.Values[i] = %[2]s\n"+
+			"%[4]sif out.Values[i] == graphql.%[5]s {", indent, call, nonNull, g[3], g[4])
+	})
+	return append(src, deferHelper...), nil
 }
+
+// deferHelper is appended to the generated executor.
+const deferHelper = `
+type incrementalKey struct{}
+
+// WithIncrementalDelivery marks ctx as an operation whose response is
+// delivered incrementally (multipart/mixed): its @defer'd fields then come
+// in later payloads. Without it they resolve in place, in the one response.
+// Written by internal/execgen.
+func WithIncrementalDelivery(ctx context.Context) context.Context {
+	return context.WithValue(ctx, incrementalKey{}, true)
+}
+
+// deferring reports whether field is to be deferred to a later payload.
+func deferring(ctx context.Context, field graphql.CollectedField) bool {
+	return field.IsDeferred() && ctx.Value(incrementalKey{}) != nil
+}
+
+// deferField schedules field i of out on the object's @defer group, which it
+// makes on first use, and returns the group.
+func deferField(ctx context.Context, oc *graphql.OperationContext, g *graphql.DeferredGroup, out *graphql.FieldSet, i int, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler) *graphql.DeferredGroup {
+	if g == nil {
+		d := graphql.NewDeferredGroup(ctx)
+		g = &d
+	}
+	out.ResolveConcurrently(oc, g, i, true, nonNull, resolve)
+	return g
+}
+`
 
 // serialHelper is appended to the generated executor.
 const serialHelper = `

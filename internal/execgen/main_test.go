@@ -28,36 +28,64 @@ func TestSerialSlices(t *testing.T) {
 	})
 }
 
-func TestNoDeferredGroups(t *testing.T) {
+func TestLazyDeferredGroups(t *testing.T) {
 	obj := "func (ec *executionContext) _A(ctx context.Context) graphql.Marshaler {\n" +
 		"\tout := graphql.NewFieldSet(fields)\n" +
 		"\tdeferred := graphql.NewDeferredGroup(ctx)\n" +
+		"\tfor i, field := range fields {\n" +
+		"\t\tswitch field.Name {\n" +
+		"\t\tcase \"b\":\n" +
+		"\t\t\tout.Values[i] = ec._A_b(ctx, field, obj)\n" +
+		"\t\t\tif out.Values[i] == graphql.Null {\n" +
+		"\t\t\t\tout.Invalids++\n" +
+		"\t\t\t}\n" +
+		"\t\tcase \"c\":\n" +
+		"\t\t\tout.Values[i] = ec._A_c(ctx, field, obj)\n" +
+		"\t\t\tif out.Values[i] == graphql.RequiredNull {\n" +
+		"\t\t\t\tout.Invalids++\n" +
+		"\t\t\t}\n" +
+		"\t\t}\n\t}\n" +
 		"\tout.Dispatch(ctx)\n" +
 		"\n\tif n := len(deferred.Defers); n > 0 {\n" +
 		"\t\tatomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))\n" +
 		"\t\tec.ProcessDeferredGroup(deferred)\n" +
 		"\t}\n\n\treturn out\n}\n"
 	t.Run("OK", func(t *testing.T) {
-		out, err := noDeferredGroups([]byte(obj))
+		out, err := lazyDeferredGroups([]byte(obj))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if bytes.Contains(out, []byte("deferred")) {
-			t.Fatalf("group left:\n%s", out)
+		s := string(out)
+		for _, want := range []string{
+			"var deferred *graphql.DeferredGroup",
+			"deferred = deferField(ctx, ec.OperationContext, deferred, out, i, true, func(ctx context.Context) graphql.Marshaler { return ec._A_b(ctx, field, obj) })",
+			"deferred = deferField(ctx, ec.OperationContext, deferred, out, i, false, func(ctx context.Context) graphql.Marshaler { return ec._A_c(ctx, field, obj) })",
+			"if deferred != nil && len(deferred.Defers) > 0 {",
+			"\t\t\tout.Values[i] = ec._A_b(ctx, field, obj)\n\t\t\tif out.Values[i] == graphql.Null {",
+			"out.Dispatch(ctx)", "return out", "func deferring(",
+		} {
+			if !strings.Contains(s, want) {
+				t.Errorf("missing %q in:\n%s", want, s)
+			}
 		}
-		if !bytes.Contains(out, []byte("out.Dispatch(ctx)")) || !bytes.Contains(out, []byte("return out")) {
-			t.Fatalf("removed too much:\n%s", out)
+		if strings.Contains(s, "graphql.NewDeferredGroup(ctx)\n\tfor") {
+			t.Errorf("the group is still made for every object:\n%s", s)
 		}
 	})
 	t.Run("ErrFieldOnGroup", func(t *testing.T) {
 		src := strings.Replace(obj, "out.Dispatch(ctx)", "out.ResolveConcurrently(ec.OperationContext, &deferred, i)", 1)
-		if _, err := noDeferredGroups([]byte(src)); err == nil {
-			t.Fatal("removed a group that a field uses")
+		if _, err := lazyDeferredGroups([]byte(src)); err == nil {
+			t.Fatal("rewrote a group that a field uses")
 		}
 	})
 	t.Run("ErrTemplateChanged", func(t *testing.T) {
-		if _, err := noDeferredGroups([]byte("func f() {}\n")); err == nil {
+		if _, err := lazyDeferredGroups([]byte("func f() {}\n")); err == nil {
 			t.Fatal("a source without groups was accepted")
+		}
+		noFields := strings.Replace(obj, "out.Values[i] = ec._A_b(ctx, field, obj)", "out.Values[i] = 1", 1)
+		noFields = strings.Replace(noFields, "out.Values[i] = ec._A_c(ctx, field, obj)", "out.Values[i] = 2", 1)
+		if _, err := lazyDeferredGroups([]byte(noFields)); err == nil {
+			t.Fatal("a source without fields to rewrite was accepted")
 		}
 	})
 }
@@ -74,11 +102,13 @@ func TestGeneratedExecutorIsSerial(t *testing.T) {
 	if strings.Contains(s, "graphql.MarshalSliceConcurrently(") {
 		t.Error("graph/generated.go marshals lists concurrently: run make generate")
 	}
-	if strings.Contains(s, "out.ResolveConcurrently(") {
+	// deferField's own call runs only for a deferred field, which is
+	// scheduled on its group, never on out.
+	if strings.Contains(s, "out.ResolveConcurrently(ec.") {
 		t.Error("graph/generated.go resolves object fields concurrently: run make generate")
 	}
-	if strings.Contains(s, "graphql.NewDeferredGroup(") {
-		t.Error("graph/generated.go makes @defer groups: run make generate")
+	if strings.Contains(s, "deferred := graphql.NewDeferredGroup(") {
+		t.Error("graph/generated.go makes a @defer group for every object: run make generate")
 	}
 	if !strings.Contains(s, "out.ResolveRootConcurrently(") {
 		t.Error("root fields no longer resolve concurrently")
