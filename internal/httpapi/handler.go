@@ -105,7 +105,7 @@ func New(o Options) http.Handler {
 	h := withRecover(o.Logger, withCORS(o.CORSOrigins, mux))
 	if o.Metrics != nil {
 		// Outside recover, so a recovered panic counts as the 500 the client gets.
-		h = o.Metrics.Middleware(h)
+		h = o.Metrics.MiddlewareStreams(h, isStream)
 	}
 	// Outermost, so that it sees the connection's own writer.
 	return withBodyTimeout(o.Limits.BodyTimeout, withRequestID(withAccessLog(o.Logger, o.AccessLog, h)))
@@ -115,8 +115,9 @@ func New(o Options) http.Handler {
 func newGraphQL(o Options) *handler.Server {
 	srv := handler.New(o.Schema)
 	srv.AddTransport(websocketTransport(o))
-	srv.AddTransport(transport.SSE{KeepAlivePingInterval: wsKeepAlive})
-	srv.AddTransport(httpTransport{})
+	stream := streamTransport{transport.SSE{KeepAlivePingInterval: wsKeepAlive}}
+	srv.AddTransport(stream)
+	srv.AddTransport(httpTransport{stream: stream, stopping: o.Stopping})
 	queries := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(o.Limits.Tokens)

@@ -144,10 +144,17 @@ func withBodyLimit(limit int64, next http.Handler) http.Handler {
 			writeJSONError(w, http.StatusBadRequest, codeParseFailed, "The request body could not be read.")
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = bufferedBody{bytes.NewReader(body)}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// bufferedBody is a request body read up front, which can be read again
+// from the start.
+type bufferedBody struct{ *bytes.Reader }
+
+// Close does nothing: the body is in memory.
+func (bufferedBody) Close() error { return nil }
 
 // withAuth puts the viewer named by the Authorization header into the context.
 func withAuth(authenticate func(ctx context.Context, authorization string) (context.Context, error), next http.Handler) http.Handler {

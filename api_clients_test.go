@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/conduit-graphql/conduit/internal/testenv"
+)
+
+// urqlAccept is the Accept header that urql sends with every request, GET
+// and POST, with its default settings.
+const urqlAccept = "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed"
+
+// TestAcceptNegotiation: the answer follows the client's preference, by
+// weight and then by order: JSON for queries and mutations whenever a JSON
+// type is acceptable, an event stream when the client prefers one or the
+// operation is a subscription.
+func TestAcceptNegotiation(t *testing.T) {
+	api := newTestAPI(t, testenv.SQLite(t))
+	user := api.mustSignUp(t, "urql")
+	post := func(accept, query string, vars map[string]any) *httptest.ResponseRecorder {
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+user.Token)
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		rec := httptest.NewRecorder()
+		api.handler.ServeHTTP(rec, req)
+		return rec
+	}
+	get := func(accept, query string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/graphql?"+url.Values{"query": {query}}.Encode(), nil)
+		req.Header.Set("Accept", accept)
+		rec := httptest.NewRecorder()
+		api.handler.ServeHTTP(rec, req)
+		return rec
+	}
+
+	t.Run("UrqlGetQuery", func(t *testing.T) {
+		rec := get(urqlAccept, `{ user(username: "urql") { username } }`)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		require.Equal(t, "application/graphql-response+json; charset=utf-8", rec.Header().Get("Content-Type"))
+		require.JSONEq(t, `{"data":{"user":{"username":"urql"}}}`, rec.Body.String())
+	})
+	t.Run("UrqlPostQuery", func(t *testing.T) {
+		rec := post(urqlAccept, `{ viewer { username } }`, nil)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		require.Equal(t, "application/graphql-response+json; charset=utf-8", rec.Header().Get("Content-Type"))
+		require.JSONEq(t, `{"data":{"viewer":{"username":"urql"}}}`, rec.Body.String())
+	})
+	t.Run("UrqlPostMutation", func(t *testing.T) {
+		rec := post(urqlAccept, `mutation { updateViewer(input: {bio: "from urql"}) { user { bio } } }`, nil)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		require.Equal(t, "application/graphql-response+json; charset=utf-8", rec.Header().Get("Content-Type"))
+		require.JSONEq(t, `{"data":{"updateViewer":{"user":{"bio":"from urql"}}}}`, rec.Body.String())
+	})
+	t.Run("UrqlGetErrorIsJSON", func(t *testing.T) {
+		rec := get(urqlAccept, `{ viewer { password } }`)
+		require.Equal(t, http.StatusBadRequest, rec.Code)
+		require.Contains(t, rec.Body.String(), "GRAPHQL_VALIDATION_FAILED")
+	})
+	t.Run("ByWeightAndOrder", func(t *testing.T) {
+		for accept, want := range map[string]string{
+			"":    "application/json",
+			"*/*": "application/json",
+			"application/json, application/graphql-response+json":       "application/json",
+			"application/json;q=0.5, application/graphql-response+json": "application/graphql-response+json",
+			"text/event-stream;q=0.5, application/json":                 "application/json",
+			"application/json, text/event-stream":                       "application/json",
+			"text/event-stream, application/json;q=0.9":                 "text/event-stream",
+			"text/event-stream, application/json":                       "text/event-stream",
+			"text/event-stream":                                         "text/event-stream",
+			"application/json;q=0, text/event-stream;q=0.1":             "text/event-stream",
+			"application/json, text/event-stream;q=0":                   "application/json",
+		} {
+			rec := post(accept, `{ viewer { username } }`, nil)
+			require.Equal(t, http.StatusOK, rec.Code, "Accept %q", accept)
+			got, _, _ := strings.Cut(rec.Header().Get("Content-Type"), ";")
+			require.Equal(t, want, got, "Accept %q", accept)
+			require.Contains(t, rec.Body.String(), `"username":"urql"`, "Accept %q", accept)
+		}
+	})
+	t.Run("UrqlSubscriptionStreams", func(t *testing.T) {
+		// A subscription has no JSON answer: a client that accepts a
+		// stream gets one, even when it prefers JSON.
+		srv := httptest.NewServer(api.handler)
+		defer srv.Close()
+		article := api.mustCreateArticle(t, user, "Streamed")
+		body, _ := json.Marshal(map[string]any{
+			"query":     `subscription($id: ID!) { commentAdded(articleId: $id) { body } }`,
+			"variables": map[string]any{"id": article.ID},
+		})
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", urqlAccept)
+		client := &http.Client{Timeout: 10 * time.Second}
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+		added := make(chan struct{})
+		go func() {
+			defer close(added)
+			time.Sleep(100 * time.Millisecond)
+			api.post(t, user.Token, `mutation($id: ID!) { addComment(input: {articleId: $id, body: "to urql"}) { comment { id } } }`, map[string]any{"id": article.ID})
+		}()
+		defer func() { <-added }()
+		lines := bufio.NewScanner(resp.Body)
+		for lines.Scan() {
+			if strings.HasPrefix(lines.Text(), "data:") && strings.Contains(lines.Text(), "to urql") {
+				return
+			}
+		}
+		t.Fatal("no event arrived", lines.Err())
+	})
+}
