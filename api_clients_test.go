@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -124,5 +125,58 @@ func TestAcceptNegotiation(t *testing.T) {
 			}
 		}
 		t.Fatal("no event arrived", lines.Err())
+	})
+}
+
+// TestCORSAllowHeaders: a browser on another origin may send what clients
+// and tracers add by default; its preflight for each is allowed.
+func TestCORSAllowHeaders(t *testing.T) {
+	preflight := func(api *testAPI, header string) []string {
+		req := httptest.NewRequest(http.MethodOptions, "/graphql", nil)
+		req.Header.Set("Origin", "https://app.example.com")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", header)
+		rec := httptest.NewRecorder()
+		api.handler.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusNoContent, rec.Code)
+		require.Equal(t, "https://app.example.com", rec.Header().Get("Access-Control-Allow-Origin"))
+		var allowed []string
+		for name := range strings.SplitSeq(rec.Header().Get("Access-Control-Allow-Headers"), ",") {
+			allowed = append(allowed, strings.ToLower(strings.TrimSpace(name)))
+		}
+		return allowed
+	}
+	t.Run("Defaults", func(t *testing.T) {
+		api := newTestAPI(t, testenv.SQLite(t))
+		for _, header := range []string{
+			"content-type", "authorization", "accept", "x-request-id",
+			"traceparent", "tracestate", "baggage", "sentry-trace",
+			"apollographql-client-name", "apollographql-client-version", "x-apollo-operation-name", "apollo-require-preflight",
+		} {
+			require.Contains(t, preflight(api, header), header)
+		}
+		require.NotContains(t, preflight(api, "x-custom"), "x-custom", "only listed headers")
+	})
+	t.Run("Configured", func(t *testing.T) {
+		var cfg config
+		f := newFlags("serve", "", func(k string) string {
+			return map[string]string{"CONDUIT_CORS_ALLOW_HEADERS": "X-Custom, traceparent"}[k]
+		}, io.Discard)
+		finish := serveFlags(f, &cfg)
+		require.NoError(t, f.parse(nil))
+		require.NoError(t, finish())
+		test := testConfig()
+		test.CORSHeaders = cfg.CORSHeaders
+		api := newTestAPIWith(t, testenv.SQLite(t), test)
+		allowed := preflight(api, "x-custom")
+		require.Contains(t, allowed, "x-custom")
+		require.Contains(t, allowed, "traceparent")
+		require.Contains(t, allowed, "authorization", "always allowed")
+		require.Contains(t, allowed, "content-type", "always allowed")
+		require.NotContains(t, allowed, "sentry-trace", "the list replaces the default")
+	})
+	t.Run("ErrNotAHeaderName", func(t *testing.T) {
+		err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--cors-allow-headers", "traceparent,x bad"}, func(string) string { return "" }, io.Discard, io.Discard)
+		require.ErrorContains(t, err, `--cors-allow-headers: "x bad" is not a header name`)
 	})
 }

@@ -53,6 +53,7 @@ type config struct {
 	Playground      bool
 	Introspection   bool
 	CORSOrigins     []string
+	CORSHeaders     []string
 	Limits          httpapi.Limits
 	RateLimit       httpapi.RateLimit
 	SignInLimit     auth.SignInLimit
@@ -131,6 +132,8 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.fs.Var(introspection, "introspection", "answer introspection (__schema, __type) and suggest names (\"Did you mean …?\") in validation errors: true, false or auto (on outside production); --introspection alone is true (CONDUIT_INTROSPECTION)")
 	origins := new(string)
 	e.String(origins, "cors-origins", "CONDUIT_CORS_ORIGINS", "*", "comma-separated origins that browsers may call from, e.g. https://app.example.com; * (any) is refused in production")
+	allowHeaders := new(string)
+	e.String(allowHeaders, "cors-allow-headers", "CONDUIT_CORS_ALLOW_HEADERS", strings.Join(httpapi.DefaultCORSAllowHeaders, ","), "comma-separated request headers that browsers on those origins may send (tracing and client headers included by default); Authorization and Content-Type are always allowed")
 	d := httpapi.DefaultLimits
 	var body int
 	e.Int(&body, "max-body-bytes", "CONDUIT_MAX_BODY_BYTES", int(d.BodyBytes), "largest request body")
@@ -163,6 +166,9 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 		}
 		c.Limits.BodyBytes = int64(body)
 		c.CORSOrigins = strings.Split(*origins, ",")
+		if c.CORSHeaders, err = headerNames(*allowHeaders); err != nil {
+			return err
+		}
 		if c.Playground, err = autoBool("playground", *playground, c.Env); err != nil {
 			return err
 		}
@@ -171,6 +177,33 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 		}
 		return c.check()
 	}
+}
+
+// headerNames parses a comma-separated list of HTTP header names.
+func headerNames(list string) ([]string, error) {
+	var names []string
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !isToken(name) {
+			return nil, fmt.Errorf("--cors-allow-headers: %q is not a header name", name)
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110), as header names are.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // autoFlag is a true, false or auto flag that, like a bool flag, may be

@@ -57,6 +57,9 @@ type Options struct {
 	Trusted TrustedDocuments
 	// CORSOrigins lists the origins that browsers may call from; "*" for any.
 	CORSOrigins []string
+	// CORSAllowHeaders lists the request headers browsers on those origins
+	// may send; nil for DefaultCORSAllowHeaders.
+	CORSAllowHeaders []string
 	// Authenticate puts the viewer named by an Authorization value into ctx.
 	Authenticate func(ctx context.Context, authorization string) (context.Context, error)
 	// PerResponse prepares the context of each GraphQL response (loaders):
@@ -102,7 +105,7 @@ func New(o Options) http.Handler {
 		// playground answers 405 to other methods itself.
 		mux.Handle("/", Playground())
 	}
-	h := withRecover(o.Logger, withCORS(o.CORSOrigins, mux))
+	h := withRecover(o.Logger, withCORS(o.CORSOrigins, o.CORSAllowHeaders, mux))
 	if o.Metrics != nil {
 		// Outside recover, so a recovered panic counts as the 500 the client gets.
 		h = o.Metrics.MiddlewareStreams(h, isStream)
