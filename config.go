@@ -58,7 +58,7 @@ type config struct {
 	RateLimit       httpapi.RateLimit
 	SignInLimit     auth.SignInLimit
 	HashSlots       int
-	Trusted         httpapi.TrustedDocuments
+	Trusted         *httpapi.TrustedDocuments
 	ShutdownTimeout time.Duration
 	LogFormat       string
 }
@@ -144,7 +144,7 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.Int(&c.Limits.Aliases, "max-aliases", "CONDUIT_MAX_ALIASES", d.Aliases, "most aliased fields in one operation")
 	e.Int(&c.Limits.Fields, "max-fields", "CONDUIT_MAX_FIELDS", d.Fields, "most fields in one document, fragments expanded (__schema and __type count 50 more)")
 	var trusted string
-	e.String(&trusted, "trusted-documents", "CONDUIT_TRUSTED_DOCUMENTS", "", "JSON file of sha256 → document: run only these documents (trusted-documents mode)")
+	e.String(&trusted, "trusted-documents", "CONDUIT_TRUSTED_DOCUMENTS", "", "JSON manifest of the documents to run, and no others (trusted-documents mode): id → document as GraphQL Code Generator's client preset and relay-compiler write it, or Apollo's persisted-query manifest")
 	var perSecond string
 	e.String(&perSecond, "rate-limit", "CONDUIT_RATE_LIMIT", strconv.FormatFloat(httpapi.DefaultRateLimit.PerSecond, 'f', -1, 64), "requests per second one client (user, or IP address) may send to /graphql; 0 turns limiting off")
 	e.Int(&c.RateLimit.Burst, "rate-burst", "CONDUIT_RATE_BURST", httpapi.DefaultRateLimit.Burst, "requests a client may send at once above its rate")

@@ -54,7 +54,7 @@ type Options struct {
 	Introspection bool
 	// Trusted, when not nil, is the only set of documents the server runs;
 	// automatic persisted queries are off then.
-	Trusted TrustedDocuments
+	Trusted *TrustedDocuments
 	// CORSOrigins lists the origins that browsers may call from; "*" for any.
 	CORSOrigins []string
 	// CORSAllowHeaders lists the request headers browsers on those origins

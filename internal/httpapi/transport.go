@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -124,7 +125,7 @@ func readParams(r *http.Request) (params *graphql.RawParams, msg string) {
 		if v := q.Get("extensions"); v != "" && decodeJSON(strings.NewReader(v), &params.Extensions) != nil {
 			return nil, "The extensions parameter must be a JSON object."
 		}
-		setDocumentID(params, q.Get("documentId"))
+		setDocumentID(params, cmp.Or(q.Get("documentId"), q.Get("doc_id")))
 	} else {
 		// Decode into the body's own shape, so a "headers" key in the body
 		// cannot replace the real request headers that RawParams carries.
@@ -134,12 +135,13 @@ func readParams(r *http.Request) (params *graphql.RawParams, msg string) {
 			Variables     map[string]any `json:"variables"`
 			Extensions    map[string]any `json:"extensions"`
 			DocumentID    string         `json:"documentId"`
+			DocID         string         `json:"doc_id"` // Relay's persisted queries
 		}
 		if err := decodeJSON(r.Body, &body); err != nil {
 			return nil, "The request body must be a JSON object with a string \"query\": " + err.Error() + "."
 		}
 		params.Query, params.OperationName, params.Variables, params.Extensions = body.Query, body.OperationName, body.Variables, body.Extensions
-		setDocumentID(params, body.DocumentID)
+		setDocumentID(params, cmp.Or(body.DocumentID, body.DocID))
 	}
 	if params.Query == "" && params.Extensions["persistedQuery"] == nil && params.Extensions["documentId"] == nil {
 		return nil, "The request has no query."
