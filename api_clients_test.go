@@ -180,3 +180,21 @@ func TestCORSAllowHeaders(t *testing.T) {
 		require.ErrorContains(t, err, `--cors-allow-headers: "x bad" is not a header name`)
 	})
 }
+
+// TestBatchingRefused: a JSON array of operations (Apollo's BatchHttpLink)
+// is refused with a message that says so, not with a parse error.
+func TestBatchingRefused(t *testing.T) {
+	api := newTestAPI(t, testenv.SQLite(t))
+	for _, body := range []string{`[{"query":"{ viewer { id } }"},{"query":"{ __typename }"}]`, `[{"query":"{ __typename }"}]`, ` []`} {
+		for _, accept := range []string{"application/graphql-response+json", "application/json"} {
+			req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", accept)
+			resp := api.send(t, req)
+			require.Equal(t, http.StatusBadRequest, resp.Status, "body %s", body)
+			require.Equal(t, "GRAPHQL_PARSE_FAILED", resp.code())
+			require.Contains(t, resp.Errors[0].Message, "Batching (a JSON array of operations) is not supported")
+			require.Nil(t, resp.Data)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -138,6 +139,10 @@ func readParams(r *http.Request) (params *graphql.RawParams, msg string) {
 			DocID         string         `json:"doc_id"` // Relay's persisted queries
 		}
 		if err := decodeJSON(r.Body, &body); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) && typeErr.Value == "array" && typeErr.Field == "" {
+				return nil, msgNoBatching
+			}
 			return nil, "The request body must be a JSON object with a string \"query\": " + err.Error() + "."
 		}
 		params.Query, params.OperationName, params.Variables, params.Extensions = body.Query, body.OperationName, body.Variables, body.Extensions
@@ -148,6 +153,9 @@ func readParams(r *http.Request) (params *graphql.RawParams, msg string) {
 	}
 	return params, ""
 }
+
+// msgNoBatching answers a batch: a JSON array of operations.
+const msgNoBatching = "Batching (a JSON array of operations) is not supported: send each operation in a request of its own."
 
 // setDocumentID moves a persisted document's id, sent as a top-level
 // parameter by newer clients, to where the trusted-documents check reads it.
