@@ -76,6 +76,20 @@ func TestResponseCache(t *testing.T) {
 		require.Zero(t, api.statements(func() { require.Equal(t, string(first.Data), string(api.get(t, q, vars).Data)) }))
 	})
 
+	t.Run("ClientThatAcceptsStreams", func(t *testing.T) {
+		// urql's default Accept lists event streams and multipart after
+		// JSON: its queries are answered in JSON, and kept.
+		send := func() string {
+			req := newGraphQLRequest(t, `{ articles(first: 3) { totalCount } }`)
+			req.Header.Set("Accept", "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed")
+			resp := api.send(t, req)
+			require.Empty(t, resp.Errors)
+			return string(resp.Data)
+		}
+		first := send()
+		require.Zero(t, api.statements(func() { require.Equal(t, first, send()) }))
+	})
+
 	t.Run("ErrorsAreNotKept", func(t *testing.T) {
 		stored := func() string {
 			return regexp.MustCompile(`conduit_response_cache_stored_total \d+`).FindString(httptestGet(api, "/metrics").Body.String())

@@ -53,11 +53,12 @@ type config struct {
 	Playground    bool
 	Introspection bool
 	CORSOrigins   []string
+	CORSHeaders   []string
 	Limits        httpapi.Limits
 	RateLimit     httpapi.RateLimit
 	SignInLimit   auth.SignInLimit
 	HashSlots     int
-	Trusted       httpapi.TrustedDocuments
+	Trusted       *httpapi.TrustedDocuments
 	// ResponseCacheBytes bounds the answers kept for repeated queries
 	// (SQLite only); 0 keeps none.
 	ResponseCacheBytes int
@@ -139,6 +140,8 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.fs.Var(introspection, "introspection", "answer introspection (__schema, __type) and suggest names (\"Did you mean …?\") in validation errors: true, false or auto (on outside production); --introspection alone is true (CONDUIT_INTROSPECTION)")
 	origins := new(string)
 	e.String(origins, "cors-origins", "CONDUIT_CORS_ORIGINS", "*", "comma-separated origins that browsers may call from, e.g. https://app.example.com; * (any) is refused in production")
+	allowHeaders := new(string)
+	e.String(allowHeaders, "cors-allow-headers", "CONDUIT_CORS_ALLOW_HEADERS", strings.Join(httpapi.DefaultCORSAllowHeaders, ","), "comma-separated request headers that browsers on those origins may send (tracing and client headers included by default); Authorization and Content-Type are always allowed")
 	d := httpapi.DefaultLimits
 	var body int
 	e.Int(&body, "max-body-bytes", "CONDUIT_MAX_BODY_BYTES", int(d.BodyBytes), "largest request body")
@@ -149,7 +152,7 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.Int(&c.Limits.Aliases, "max-aliases", "CONDUIT_MAX_ALIASES", d.Aliases, "most aliased fields in one operation")
 	e.Int(&c.Limits.Fields, "max-fields", "CONDUIT_MAX_FIELDS", d.Fields, "most fields in one document, fragments expanded (__schema and __type count 50 more)")
 	var trusted string
-	e.String(&trusted, "trusted-documents", "CONDUIT_TRUSTED_DOCUMENTS", "", "JSON file of sha256 → document: run only these documents (trusted-documents mode)")
+	e.String(&trusted, "trusted-documents", "CONDUIT_TRUSTED_DOCUMENTS", "", "JSON manifest of the documents to run, and no others (trusted-documents mode): id → document as GraphQL Code Generator's client preset and relay-compiler write it, or Apollo's persisted-query manifest")
 	var perSecond string
 	e.String(&perSecond, "rate-limit", "CONDUIT_RATE_LIMIT", strconv.FormatFloat(httpapi.DefaultRateLimit.PerSecond, 'f', -1, 64), "requests per second one client (user, or IP address) may send to /graphql; 0 turns limiting off")
 	e.Int(&c.RateLimit.Burst, "rate-burst", "CONDUIT_RATE_BURST", httpapi.DefaultRateLimit.Burst, "requests a client may send at once above its rate")
@@ -172,6 +175,9 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 		}
 		c.Limits.BodyBytes = int64(body)
 		c.CORSOrigins = strings.Split(*origins, ",")
+		if c.CORSHeaders, err = headerNames(*allowHeaders); err != nil {
+			return err
+		}
 		if c.Playground, err = autoBool("playground", *playground, c.Env); err != nil {
 			return err
 		}
@@ -180,6 +186,33 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 		}
 		return c.check()
 	}
+}
+
+// headerNames parses a comma-separated list of HTTP header names.
+func headerNames(list string) ([]string, error) {
+	var names []string
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if !isToken(name) {
+			return nil, fmt.Errorf("--cors-allow-headers: %q is not a header name", name)
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110), as header names are.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // autoFlag is a true, false or auto flag that, like a bool flag, may be

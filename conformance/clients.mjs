@@ -3,12 +3,18 @@
 // (graphql-transport-ws), subscriptions-transport-ws (the legacy graphql-ws
 // protocol) and graphql-sse each subscribe to an article's new comments,
 // then a comment is added over HTTP and every client must receive it.
+// urql, with its default settings and with graphcache, sends a query (over
+// GET) and a mutation (POST) with its own Accept header. A browser on
+// another origin sends a preflight for each header that tracers and Apollo
+// Client add.
 //
 //   node clients.mjs http://127.0.0.1:8080/graphql
 import { createClient as createWSClient } from 'graphql-ws';
 import { createClient as createSSEClient } from 'graphql-sse';
 import subscriptionsTransportWS from 'subscriptions-transport-ws';
 import WebSocket from 'ws';
+import { Client as UrqlClient, cacheExchange as urqlDocumentCache, fetchExchange as urqlFetch } from '@urql/core';
+import { cacheExchange as graphcache } from '@urql/exchange-graphcache';
 
 const { SubscriptionClient } = subscriptionsTransportWS;
 const url = process.argv[2] || process.env.CONDUIT_URL;
@@ -86,6 +92,57 @@ check('graphql-ws: a bad token closes the socket with 4403', async () => {
   }), 'bad token');
   if (code !== 4403) throw new Error(`closed with ${code}`);
 });
+
+// urql, as an app would make it. The fetch it is given only records what
+// urql sends and gets, to show that the check covers urql's defaults
+// (queries over GET, its Accept header) and that the answer is JSON, not an
+// event stream (which urql would also have read).
+function expectJSON(exchange, method) {
+  if (exchange.method !== method || !exchange.accept.includes('text/event-stream') || !exchange.type.startsWith('application/graphql-response+json')) {
+    throw new Error(`urql sent and got ${JSON.stringify(exchange)}`);
+  }
+}
+for (const [n, name, cache] of [[1, 'urql (@urql/core, default exchanges)', urqlDocumentCache], [2, 'urql with @urql/exchange-graphcache', graphcache({})]]) {
+  const sent = [];
+  const client = new UrqlClient({
+    url,
+    exchanges: [cache, urqlFetch],
+    fetch: async (input, init) => {
+      const res = await fetch(input, init);
+      sent.push({ method: init?.method ?? 'GET', accept: new Headers(init?.headers).get('accept'), type: res.headers.get('content-type') });
+      return res;
+    },
+  });
+  check(`${name}: a query (GET) gets JSON`, async () => {
+    const result = await client.query(`query User($u: String!) { user(username: $u) { id username } }`, { u: `writer${suffix}` }).toPromise();
+    if (result.error) throw new Error(result.error.message);
+    if (result.data.user.username !== `writer${suffix}`) throw new Error(`got ${JSON.stringify(result.data)}`);
+    expectJSON(sent.at(-1), 'GET');
+  });
+  check(`${name}: a mutation (POST) gets JSON`, async () => {
+    const u = `urql${n}${suffix}`;
+    const result = await client.mutation(signUp, { u, e: `${u}@example.com` }).toPromise();
+    if (result.error) throw new Error(result.error.message);
+    if (!result.data.signUp.token) throw new Error(`got ${JSON.stringify(result.data)}`);
+    expectJSON(sent.at(-1), 'POST');
+  });
+}
+
+// A browser on another origin asks before it sends a header that is not
+// safelisted; each of these is sent by a common tracer or client.
+for (const header of ['content-type', 'authorization', 'traceparent', 'tracestate', 'baggage', 'sentry-trace',
+  'apollographql-client-name', 'apollographql-client-version', 'x-apollo-operation-name', 'apollo-require-preflight']) {
+  check(`cross-origin preflight allows ${header}`, async () => {
+    const res = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': header },
+    });
+    const allowed = (res.headers.get('access-control-allow-headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
+    if (res.status >= 300 || res.headers.get('access-control-allow-origin') !== 'https://app.example.com' || !allowed.includes(header)) {
+      throw new Error(`got ${res.status}, allow-origin ${res.headers.get('access-control-allow-origin')}, allow-headers ${allowed.join(', ')}`);
+    }
+  });
+}
 
 let passed = 0;
 let failed = 0;

@@ -21,7 +21,8 @@ func FuzzReadParams(f *testing.F) {
 		`{"query":"{ viewer { id } }"}`,
 		`{"query":"query($n: Int) { articles(first: $n) { totalCount } }","variables":{"n":5},"operationName":"x"}`,
 		`{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"abc"}}}`,
-		`{"documentId":"sha256:abc"}`,
+		`{"documentId":"sha256:abc"}`, `{"doc_id":"0cc175b9c0f1b6a831c399e269772661"}`,
+		`[{"query":"{ viewer { id } }"},{"query":"{ __typename }"}]`, `[]`,
 		`{"query": `, `not json`, `{"query": 42}`, `{"query":"x","variables":[1]}`, `{"query":"x"} trailing`, `{}`, `null`,
 		`{"query":"x","headers":{"Authorization":["Bearer y"]}}`, "{\"query\":\"\\u0000\"}",
 	} {

@@ -54,9 +54,12 @@ type Options struct {
 	Introspection bool
 	// Trusted, when not nil, is the only set of documents the server runs;
 	// automatic persisted queries are off then.
-	Trusted TrustedDocuments
+	Trusted *TrustedDocuments
 	// CORSOrigins lists the origins that browsers may call from; "*" for any.
 	CORSOrigins []string
+	// CORSAllowHeaders lists the request headers browsers on those origins
+	// may send; nil for DefaultCORSAllowHeaders.
+	CORSAllowHeaders []string
 	// Authenticate puts the viewer named by an Authorization value into ctx.
 	Authenticate func(ctx context.Context, authorization string) (context.Context, error)
 	// PerResponse prepares the context of each GraphQL response (loaders):
@@ -105,10 +108,10 @@ func New(o Options) http.Handler {
 		// playground answers 405 to other methods itself.
 		mux.Handle("/", Playground())
 	}
-	h := withRecover(o.Logger, withCORS(o.CORSOrigins, mux))
+	h := withRecover(o.Logger, withCORS(o.CORSOrigins, o.CORSAllowHeaders, mux))
 	if o.Metrics != nil {
 		// Outside recover, so a recovered panic counts as the 500 the client gets.
-		h = o.Metrics.Middleware(h)
+		h = o.Metrics.MiddlewareStreams(h, isStream)
 	}
 	// Outermost, so that it sees the connection's own writer.
 	return withBodyTimeout(o.Limits.BodyTimeout, withRequestID(withAccessLog(o.Logger, o.AccessLog, h)))
@@ -118,8 +121,9 @@ func New(o Options) http.Handler {
 func newGraphQL(o Options) *handler.Server {
 	srv := handler.New(o.Schema)
 	srv.AddTransport(websocketTransport(o))
-	srv.AddTransport(transport.SSE{KeepAlivePingInterval: wsKeepAlive})
-	srv.AddTransport(httpTransport{})
+	stream := streamTransport{transport.SSE{KeepAlivePingInterval: wsKeepAlive}}
+	srv.AddTransport(stream)
+	srv.AddTransport(httpTransport{stream: stream, stopping: o.Stopping})
 	queries := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(o.Limits.Tokens)

@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -93,14 +95,40 @@ func withAccessLog(log *slog.Logger, access func(method, path string, status int
 	})
 }
 
-// withCORS lets browser frontends on other origins call the API. Tokens
+// DefaultCORSAllowHeaders are the request headers that browsers on another
+// origin may send: what the API reads (Authorization, Content-Type, Accept,
+// X-Request-ID), and what common clients and tracers add on their own
+// (W3C trace context and baggage, Sentry, Apollo Client's client awareness
+// and CSRF-prevention headers).
+var DefaultCORSAllowHeaders = []string{
+	"Accept", "Authorization", "Content-Type", "X-Request-ID",
+	"traceparent", "tracestate", "baggage", "sentry-trace",
+	"apollographql-client-name", "apollographql-client-version", "x-apollo-operation-name", "apollo-require-preflight",
+}
+
+// RequiredCORSAllowHeaders are allowed whatever is configured: no call from
+// another origin works without them.
+var RequiredCORSAllowHeaders = []string{"Authorization", "Content-Type"}
+
+// withCORS lets browser frontends on other origins call the API, sending
+// the headers allowHeaders names (nil: DefaultCORSAllowHeaders). Tokens
 // travel in the Authorization header, never in cookies, so credentials are
 // not allowed.
-func withCORS(origins []string, next http.Handler) http.Handler {
+func withCORS(origins, allowHeaders []string, next http.Handler) http.Handler {
 	allowed := map[string]bool{}
 	for _, o := range origins {
 		allowed[o] = true
 	}
+	if allowHeaders == nil {
+		allowHeaders = DefaultCORSAllowHeaders
+	}
+	headers := slices.Clone(allowHeaders)
+	for _, h := range RequiredCORSAllowHeaders {
+		if !slices.ContainsFunc(headers, func(x string) bool { return strings.EqualFold(x, h) }) {
+			headers = append(headers, h)
+		}
+	}
+	allowHeaderList := strings.Join(headers, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
 		if origin != "" && (allowed["*"] || allowed[origin]) {
@@ -109,7 +137,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 			h.Add("Vary", "Origin")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, X-Request-ID")
+				h.Set("Access-Control-Allow-Headers", allowHeaderList)
 				h.Set("Access-Control-Max-Age", "600")
 				w.WriteHeader(http.StatusNoContent)
 				return

@@ -23,9 +23,9 @@ type DataVersion = [6]uint64
 // and only ever served while that version is the current one, so it is
 // exactly what running the query again would answer.
 //
-// Only successful queries over plain JSON are kept: no mutation, no
-// subscription, no answer with an error, no incremental delivery, no
-// request whose credential was refused.
+// Only successful queries answered in one piece are kept: no mutation, no
+// subscription, no answer with an error, nothing streamed (event streams,
+// incremental delivery), no request whose credential was refused.
 type ResponseCache struct {
 	version  func() (DataVersion, bool)
 	maxBytes int
@@ -159,7 +159,7 @@ func withResponseCache(c *ResponseCache, stopping <-chan struct{}, next http.Han
 			return
 		}
 		accept := r.Header.Get("Accept")
-		if isStopping(stopping) || conduit.AuthErrorFromContext(r.Context()) != nil || streamAccepted(accept) {
+		if isStopping(stopping) || conduit.AuthErrorFromContext(r.Context()) != nil {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -193,7 +193,7 @@ func withResponseCache(c *ResponseCache, stopping <-chan struct{}, next http.Han
 		t := &cacheTicket{}
 		cw := &capturingWriter{ResponseWriter: w}
 		next.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), cacheTicketKey{}, t)))
-		if !t.ok || cw.status != http.StatusOK || cw.overflow {
+		if !t.ok || cw.status != http.StatusOK || cw.overflow || cw.streamed {
 			return
 		}
 		// Stored only if nothing committed while the query ran: then it read
@@ -202,37 +202,6 @@ func withResponseCache(c *ResponseCache, stopping <-chan struct{}, next http.Han
 			c.put(key, v, cachedResponse{contentType: w.Header().Get("Content-Type"), body: cw.body})
 		}
 	})
-}
-
-// streamAccepted reports whether the client may be answered with a stream
-// (an event stream or incremental delivery), which is never cached.
-func streamAccepted(accept string) bool {
-	return accept != "" && (containsFold(accept, "text/event-stream") || containsFold(accept, "multipart/mixed"))
-}
-
-func containsFold(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if equalFoldASCII(s[i:i+len(sub)], sub) {
-			return true
-		}
-	}
-	return false
-}
-
-func equalFoldASCII(a, b string) bool {
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 func isStopping(stopping <-chan struct{}) bool {
@@ -248,11 +217,22 @@ func isStopping(stopping <-chan struct{}) bool {
 }
 
 // capturingWriter keeps a copy of what it writes, up to maxCachedResponse.
+// An answer that was flushed is a stream (events, incremental delivery),
+// which is never kept.
 type capturingWriter struct {
 	http.ResponseWriter
 	status   int
 	body     []byte
 	overflow bool
+	streamed bool
+}
+
+// Flush passes a flush on, for the transports that stream.
+func (w *capturingWriter) Flush() {
+	w.streamed = true
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 func (w *capturingWriter) WriteHeader(status int) {

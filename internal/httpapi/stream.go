@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -61,21 +60,28 @@ func withStreamStop(stopping <-chan struct{}, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ctx, cancel := context.WithCancel(r.Context())
+		r, cancel := streamRequest(r, stopping)
 		defer cancel()
-		end := &streamEnd{cancel: cancel}
-		ctx = context.WithValue(ctx, streamEndKey{}, end)
-		if stopping != nil {
-			go func() {
-				select {
-				case <-stopping:
-					cancel()
-				case <-ctx.Done():
-				}
-			}()
-		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r)
 	})
+}
+
+// streamRequest gives r a context that ends when the server starts to stop
+// or the stream is forbidden; cancel releases it.
+func streamRequest(r *http.Request, stopping <-chan struct{}) (*http.Request, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(r.Context())
+	end := &streamEnd{cancel: cancel}
+	ctx = context.WithValue(ctx, streamEndKey{}, end)
+	if stopping != nil {
+		go func() {
+			select {
+			case <-stopping:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return r.WithContext(ctx), cancel
 }
 
 // streamEnd ends one stream's request.
@@ -102,8 +108,22 @@ func forbidStream(ctx context.Context) {
 	}
 }
 
+// isStream tells a websocket, or a POST whose client prefers an event
+// stream, from a plain request. A subscription from a client that prefers
+// JSON but accepts a stream becomes one later (httpTransport.Do).
 func isStream(r *http.Request) bool {
-	return r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+	return r.Header.Get("Upgrade") != "" || r.Method == http.MethodPost && parseAccept(r.Header.Get("Accept")).prefersStream()
+}
+
+// streamTransport is gqlgen's event-stream transport for the POSTs whose
+// client prefers an event stream to JSON (graphql-sse sends Accept:
+// text/event-stream alone).
+type streamTransport struct{ transport.SSE }
+
+// Supports takes a JSON POST whose client prefers an event stream.
+func (streamTransport) Supports(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.Header.Get("Upgrade") == "" && isJSONMedia(r.Header.Get("Content-Type")) &&
+		parseAccept(r.Header.Get("Accept")).prefersStream()
 }
 
 // stoppingWebsocket closes websockets with 1012 (service restart) instead

@@ -1,9 +1,10 @@
 package httpapi
 
 import (
+	"cmp"
 	"encoding/json"
+	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,23 +25,39 @@ const (
 // answers in application/graphql-response+json when the client accepts it,
 // with 400 for requests that never reach execution, and in application/json
 // (always 200) for older clients.
-type httpTransport struct{}
+//
+// A subscription sent by a client that accepts an event stream, though it
+// prefers JSON (urql lists text/event-stream last), is handed to stream.
+type httpTransport struct {
+	stream   streamTransport
+	stopping <-chan struct{}
+}
 
 var _ graphql.Transport = httpTransport{}
 
-// Supports takes plain GET and POST requests; websockets and event streams
-// go to their own transports.
+// Supports takes plain GET and POST requests; websockets, and POSTs whose
+// client prefers an event stream, go to their own transports.
 func (httpTransport) Supports(r *http.Request) bool {
-	if r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+	if r.Header.Get("Upgrade") != "" {
 		return false
 	}
-	return r.Method == http.MethodGet || r.Method == http.MethodPost
+	switch r.Method {
+	case http.MethodGet:
+		return true
+	case http.MethodPost:
+		return !parseAccept(r.Header.Get("Accept")).prefersStream()
+	}
+	return false
 }
 
 // Do runs one operation.
-func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
-	media := responseMedia(r.Header.Get("Accept"))
+	accept := parseAccept(r.Header.Get("Accept"))
+	media := accept.json
+	if media == "" {
+		media = mediaJSON
+	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	params, msg := readParams(r)
 	if msg != "" {
@@ -65,6 +82,17 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 			requestError(codeValidationFailed, "Only queries may be sent with GET; send "+string(opCtx.Operation.Operation)+"s with POST."),
 		})
 		return
+	}
+	if opCtx.Operation.Operation == ast.Subscription && accept.acceptsStream() {
+		if body, ok := r.Body.(*bufferedBody); ok {
+			// The stream reads the operation again, from the start.
+			_, _ = body.Seek(0, io.SeekStart)
+			w.Header().Del("Content-Type")
+			r, cancel := streamRequest(r, t.stopping)
+			defer cancel()
+			t.stream.Do(w, r, exec)
+			return
+		}
 	}
 	if opCtx.Operation.Operation == ast.Subscription {
 		// It would answer with its first event, whenever that comes.
@@ -98,7 +126,7 @@ func readParams(r *http.Request) (params *graphql.RawParams, msg string) {
 		if v := q.Get("extensions"); v != "" && decodeJSON(strings.NewReader(v), &params.Extensions) != nil {
 			return nil, "The extensions parameter must be a JSON object."
 		}
-		setDocumentID(params, q.Get("documentId"))
+		setDocumentID(params, cmp.Or(q.Get("documentId"), q.Get("doc_id")))
 	} else {
 		// Decode into the body's own shape, so a "headers" key in the body
 		// cannot replace the real request headers that RawParams carries.
@@ -108,18 +136,26 @@ func readParams(r *http.Request) (params *graphql.RawParams, msg string) {
 			Variables     map[string]any `json:"variables"`
 			Extensions    map[string]any `json:"extensions"`
 			DocumentID    string         `json:"documentId"`
+			DocID         string         `json:"doc_id"` // Relay's persisted queries
 		}
 		if err := decodeJSON(r.Body, &body); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) && typeErr.Value == "array" && typeErr.Field == "" {
+				return nil, msgNoBatching
+			}
 			return nil, "The request body must be a JSON object with a string \"query\": " + err.Error() + "."
 		}
 		params.Query, params.OperationName, params.Variables, params.Extensions = body.Query, body.OperationName, body.Variables, body.Extensions
-		setDocumentID(params, body.DocumentID)
+		setDocumentID(params, cmp.Or(body.DocumentID, body.DocID))
 	}
 	if params.Query == "" && params.Extensions["persistedQuery"] == nil && params.Extensions["documentId"] == nil {
 		return nil, "The request has no query."
 	}
 	return params, ""
 }
+
+// msgNoBatching answers a batch: a JSON array of operations.
+const msgNoBatching = "Batching (a JSON array of operations) is not supported: send each operation in a request of its own."
 
 // setDocumentID moves a persisted document's id, sent as a top-level
 // parameter by newer clients, to where the trusted-documents check reads it.
@@ -162,24 +198,6 @@ const (
 // requestError is an error about the HTTP request itself.
 func requestError(code, msg string) *gqlerror.Error {
 	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
-}
-
-// responseMedia picks the response type from the Accept header: the first
-// JSON type the client lists, application/json when it names none.
-func responseMedia(accept string) string {
-	for part := range strings.SplitSeq(accept, ",") {
-		media, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch media {
-		case mediaGraphQLResponse:
-			return mediaGraphQLResponse
-		case mediaJSON, "application/*", "*/*":
-			return mediaJSON
-		}
-	}
-	return mediaJSON
 }
 
 var dataPrefix, dataSuffix = []byte(`{"data":`), []byte(`}`)

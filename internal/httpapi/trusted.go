@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"crypto/md5"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,30 +19,125 @@ import (
 // allowlist in trusted-documents mode.
 const CodePersistedQueryNotAllowed = "PERSISTED_QUERY_NOT_ALLOWED"
 
-// TrustedDocuments is an allowlist of GraphQL documents by their SHA-256
-// hash. With one configured, the server runs only those documents: a client
-// sends the hash (extensions.persistedQuery.sha256Hash, as APQ clients do,
-// or documentId) or the exact text of an allowed document.
-type TrustedDocuments map[string]string
+// TrustedDocuments is an allowlist of GraphQL documents. With one
+// configured, the server runs only those documents: a client names one by
+// its id (extensions.persistedQuery.sha256Hash, as APQ clients do,
+// documentId, or Relay's doc_id) or sends its exact text.
+type TrustedDocuments struct {
+	byID   map[string]string   // id → document
+	byText map[string]struct{} // sha256 of each document
+}
 
-// LoadTrustedDocuments reads a manifest: a JSON object of hash → document,
-// as GraphQL Code Generator's persisted documents and Apollo's persisted
-// query manifests (converted) produce. Every hash is checked.
-func LoadTrustedDocuments(path string) (TrustedDocuments, error) {
+// Formats of a trusted-documents manifest.
+const apolloManifestFormat = "apollo-persisted-query-manifest"
+
+// LoadTrustedDocuments reads a manifest, in any of the forms that client
+// builds write:
+//
+//   - a JSON object of id → document, where the id is the document's
+//     sha256 (hex, or "sha256:<hex>" as GraphQL Code Generator's client
+//     preset writes it), or its sha1 or md5 (Relay's persist output, and the
+//     client preset with another hashAlgorithm); each id is checked;
+//   - Apollo's persisted-query manifest (format
+//     "apollo-persisted-query-manifest", version 1): each operation's id is
+//     what clients send; an id of 64 hex digits must be its body's sha256.
+func LoadTrustedDocuments(path string) (*TrustedDocuments, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("trusted documents: %w", err)
 	}
-	var docs TrustedDocuments
-	if err := json.Unmarshal(b, &docs); err != nil {
-		return nil, fmt.Errorf("trusted documents %s: want a JSON object of sha256 hash → document: %w", path, err)
+	var head struct {
+		Format     *string `json:"format"`
+		Version    int     `json:"version"`
+		Operations []struct {
+			ID   string `json:"id"`
+			Body string `json:"body"`
+		} `json:"operations"`
 	}
-	for hash, doc := range docs {
-		if got := sha256Hex(doc); got != strings.ToLower(hash) {
-			return nil, fmt.Errorf("trusted documents %s: %q is not the sha256 of its document (%s)", path, hash, got)
+	if err := json.Unmarshal(b, &head); err == nil && head.Format != nil {
+		if *head.Format != apolloManifestFormat || head.Version != 1 {
+			return nil, fmt.Errorf("trusted documents %s: format %q version %d is not one this server reads (Apollo's is %q version 1)", path, *head.Format, head.Version, apolloManifestFormat)
+		}
+		t := newTrusted()
+		for i, op := range head.Operations {
+			if op.ID == "" || op.Body == "" {
+				return nil, fmt.Errorf("trusted documents %s: operation %d has no id or no body", path, i)
+			}
+			id := op.ID
+			if isHex(id, 64) {
+				id = strings.ToLower(id)
+				if got := sha256Hex(op.Body); got != id {
+					return nil, fmt.Errorf("trusted documents %s: %q is not the sha256 of its body (%s)", path, op.ID, got)
+				}
+			}
+			if err := t.add(id, op.Body); err != nil {
+				return nil, fmt.Errorf("trusted documents %s: %w", path, err)
+			}
+		}
+		return t, nil
+	}
+	var docs map[string]string
+	if err := json.Unmarshal(b, &docs); err != nil {
+		return nil, fmt.Errorf("trusted documents %s: want a JSON object of hash → document (GraphQL Code Generator, Relay) or an Apollo persisted-query manifest: %w", path, err)
+	}
+	t := newTrusted()
+	for key, doc := range docs {
+		id, err := checkedID(key, doc)
+		if err != nil {
+			return nil, fmt.Errorf("trusted documents %s: %w", path, err)
+		}
+		if err := t.add(id, doc); err != nil {
+			return nil, fmt.Errorf("trusted documents %s: %w", path, err)
 		}
 	}
-	return docs, nil
+	return t, nil
+}
+
+// checkedID checks that key is the hash of doc, by the length of its hex
+// digits, and returns the id clients send for it.
+func checkedID(key, doc string) (string, error) {
+	id := strings.ToLower(strings.TrimPrefix(key, "sha256:"))
+	var got string
+	switch {
+	case isHex(id, 64):
+		got = sha256Hex(doc)
+	case isHex(id, 40) && !strings.HasPrefix(key, "sha256:"):
+		sum := sha1.Sum([]byte(doc))
+		got = hex.EncodeToString(sum[:])
+	case isHex(id, 32) && !strings.HasPrefix(key, "sha256:"):
+		sum := md5.Sum([]byte(doc))
+		got = hex.EncodeToString(sum[:])
+	default:
+		return "", fmt.Errorf("%q is not the sha256 (nor the sha1 or md5) of its document, in hex", key)
+	}
+	if got != id {
+		return "", fmt.Errorf("%q is not the sha256 (nor the sha1 or md5) of its document (%s)", key, got)
+	}
+	return id, nil
+}
+
+func newTrusted() *TrustedDocuments {
+	return &TrustedDocuments{byID: map[string]string{}, byText: map[string]struct{}{}}
+}
+
+func (t *TrustedDocuments) add(id, doc string) error {
+	if old, ok := t.byID[id]; ok && old != doc {
+		return fmt.Errorf("id %q names two different documents", id)
+	}
+	t.byID[id] = doc
+	t.byText[sha256Hex(doc)] = struct{}{}
+	return nil
+}
+
+// Len is the number of ids.
+func (t *TrustedDocuments) Len() int { return len(t.byID) }
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
 }
 
 func sha256Hex(s string) string {
@@ -51,44 +148,54 @@ func sha256Hex(s string) string {
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationParameterMutator
-} = TrustedDocuments{}
+} = (*TrustedDocuments)(nil)
 
 // ExtensionName names the extension.
-func (TrustedDocuments) ExtensionName() string { return "TrustedDocuments" }
+func (*TrustedDocuments) ExtensionName() string { return "TrustedDocuments" }
 
 // Validate accepts any schema.
-func (TrustedDocuments) Validate(graphql.ExecutableSchema) error { return nil }
+func (*TrustedDocuments) Validate(graphql.ExecutableSchema) error { return nil }
 
-// MutateOperationParameters replaces a hash by its document and refuses
+// MutateOperationParameters replaces an id by its document and refuses
 // any document that is not on the list.
-func (t TrustedDocuments) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
-	hash := requestedHash(p.Extensions)
+func (t *TrustedDocuments) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
+	id := requestedID(p.Extensions)
 	switch {
-	case hash != "":
-		doc, ok := t[strings.ToLower(hash)]
+	case id != "":
+		doc, ok := t.lookup(id)
 		if !ok || p.Query != "" && p.Query != doc {
 			return notAllowed()
 		}
 		p.Query = doc
 	case p.Query != "":
-		if _, ok := t[sha256Hex(p.Query)]; !ok {
+		if _, ok := t.byText[sha256Hex(p.Query)]; !ok {
 			return notAllowed()
 		}
 	}
 	return nil
 }
 
-// requestedHash reads the hash a client names: APQ's
-// extensions.persistedQuery.sha256Hash, or a documentId ("sha256:<hex>" or
-// plain hex) in the extensions.
-func requestedHash(ext map[string]any) string {
+// lookup finds the document of an id as a client sends it: a hash with or
+// without its "sha256:" prefix, in either case, or an Apollo manifest's id.
+func (t *TrustedDocuments) lookup(id string) (string, bool) {
+	if doc, ok := t.byID[id]; ok {
+		return doc, true
+	}
+	doc, ok := t.byID[strings.ToLower(strings.TrimPrefix(id, "sha256:"))]
+	return doc, ok
+}
+
+// requestedID reads the id a client names: APQ's
+// extensions.persistedQuery.sha256Hash, or a documentId (Relay's doc_id
+// included; readParams moves both into the extensions).
+func requestedID(ext map[string]any) string {
 	if pq, ok := ext["persistedQuery"].(map[string]any); ok {
 		if h, ok := pq["sha256Hash"].(string); ok {
 			return h
 		}
 	}
 	if id, ok := ext["documentId"].(string); ok {
-		return strings.TrimPrefix(id, "sha256:")
+		return id
 	}
 	return ""
 }

@@ -40,8 +40,18 @@ var methods = map[string]bool{
 // Put it outside the recover middleware, so that a panic shows as the 500
 // that the client gets.
 func (m *Metrics) Middleware(next http.Handler) http.Handler {
+	return m.MiddlewareStreams(next, nil)
+}
+
+// MiddlewareStreams is Middleware where eventStream tells which requests
+// the handler answers with an event stream (by default, those whose Accept
+// names text/event-stream).
+func (m *Metrics) MiddlewareStreams(next http.Handler, eventStream func(*http.Request) bool) http.Handler {
+	if eventStream == nil {
+		eventStream = func(r *http.Request) bool { return strings.Contains(r.Header.Get("Accept"), "text/event-stream") }
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		method, path, kind := methodLabel(r.Method), pathLabel(r.URL.Path), streamKind(r)
+		method, path, kind := methodLabel(r.Method), pathLabel(r.URL.Path), streamKind(r, eventStream)
 		if kind != "" {
 			open := m.streamsOpen.WithLabelValues(kind)
 			open.Inc()
@@ -81,7 +91,7 @@ func methodLabel(m string) string {
 // streamKind tells a websocket upgrade or an event stream from a plain
 // request by what the client asks for, as the transports do; "" for a
 // plain request.
-func streamKind(r *http.Request) string {
+func streamKind(r *http.Request, eventStream func(*http.Request) bool) string {
 	for _, v := range r.Header.Values("Upgrade") {
 		for _, token := range strings.Split(v, ",") {
 			if strings.EqualFold(strings.TrimSpace(token), "websocket") {
@@ -89,7 +99,7 @@ func streamKind(r *http.Request) string {
 			}
 		}
 	}
-	if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+	if eventStream(r) {
 		return streamSSE
 	}
 	return ""
