@@ -366,6 +366,7 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 		Logger:           log,
 		AccessLog:        d.accessLog,
 		ResponseCache:    responses,
+		Incremental:      graph.WithIncrementalDelivery,
 	})
 }
 

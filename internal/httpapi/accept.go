@@ -16,12 +16,14 @@ type accepted struct {
 	jsonAt   int     // its place in the list
 	streamQ  float64 // weight of text/event-stream; 0 when not acceptable
 	streamAt int
+	multiQ   float64 // weight of multipart/mixed (incremental delivery); 0 when not acceptable
+	multiAt  int
 }
 
 // parseAccept reads an Accept header. No header accepts anything, which is
 // JSON; a malformed part or weight is skipped, as if not listed.
 func parseAccept(header string) accepted {
-	a := accepted{jsonAt: -1, streamAt: -1}
+	a := accepted{jsonAt: -1, streamAt: -1, multiAt: -1}
 	if strings.TrimSpace(header) == "" {
 		return accepted{json: mediaJSON, jsonQ: 1}
 	}
@@ -41,6 +43,10 @@ func parseAccept(header string) accepted {
 		case mediaEventStream:
 			if q > a.streamQ {
 				a.streamQ, a.streamAt = q, at
+			}
+		case mediaMultipart:
+			if q > a.multiQ {
+				a.multiQ, a.multiAt = q, at
 			}
 		case mediaGraphQLResponse, mediaJSON, "application/*", "*/*":
 			answer := mediaJSON
@@ -82,6 +88,15 @@ func (a accepted) prefersStream() bool {
 		return true
 	}
 	return a.streamQ == a.jsonQ && a.streamAt < a.jsonAt
+}
+
+// prefersMultipart tells whether the client would rather have incremental
+// delivery (multipart/mixed) than JSON or an event stream. Apollo Client
+// lists multipart/mixed first for an operation with @defer; urql lists it
+// last, and gets JSON.
+func (a accepted) prefersMultipart() bool {
+	before := func(q float64, at int) bool { return q == 0 || a.multiQ > q || a.multiQ == q && a.multiAt < at }
+	return a.multiQ > 0 && before(a.jsonQ, a.jsonAt) && before(a.streamQ, a.streamAt)
 }
 
 // acceptsStream tells whether an event stream is acceptable at all: a

@@ -30,3 +30,22 @@ func TestParseAccept(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefersMultipart: incremental delivery only for a client that puts
+// multipart/mixed before JSON and event streams (Apollo Client with @defer).
+func TestPrefersMultipart(t *testing.T) {
+	for accept, want := range map[string]bool{
+		"multipart/mixed;deferSpec=20220824,application/graphql-response+json,application/json;q=0.9": true,
+		"multipart/mixed;deferSpec=20220824,application/json":                                         true,
+		"multipart/mixed": true,
+		"application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed": false,
+		"application/json;q=0.5, multipart/mixed;q=0.9":                                                                     true,
+		"text/event-stream, multipart/mixed":                                                                                false,
+		"multipart/mixed;q=0, application/json":                                                                             false,
+		"":                                                                                                                  false,
+	} {
+		if got := parseAccept(accept).prefersMultipart(); got != want {
+			t.Errorf("Accept %q: prefers multipart %v, want %v", accept, got, want)
+		}
+	}
+}

@@ -82,6 +82,11 @@ type Options struct {
 	// Ready reports each dependency's state for /readyz; an error means not ready.
 	Ready  func(ctx context.Context) (map[string]string, error)
 	Logger *slog.Logger
+	// Incremental marks the context of an operation delivered incrementally
+	// (multipart/mixed), so that the executor defers its @defer'd fields
+	// (graph.WithIncrementalDelivery). Nil: @defer'd fields always resolve
+	// in place.
+	Incremental func(context.Context) context.Context
 	// ResponseCache, when not nil, answers repeated queries until the next
 	// commit.
 	ResponseCache *ResponseCache
@@ -123,6 +128,7 @@ func newGraphQL(o Options) *handler.Server {
 	srv.AddTransport(websocketTransport(o))
 	stream := streamTransport{transport.SSE{KeepAlivePingInterval: wsKeepAlive}}
 	srv.AddTransport(stream)
+	srv.AddTransport(incrementalTransport{mark: o.Incremental})
 	srv.AddTransport(httpTransport{stream: stream, stopping: o.Stopping})
 	queries := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
