@@ -6,7 +6,9 @@
 // urql, with its default settings and with graphcache, sends a query (over
 // GET) and a mutation (POST) with its own Accept header. A browser on
 // another origin sends a preflight for each header that tracers and Apollo
-// Client add.
+// Client add. Apollo Client 4 updates its normalized cache from a
+// mutation's answer, and reads a @defer'd fragment from a later part of a
+// multipart/mixed answer.
 //
 //   node clients.mjs http://127.0.0.1:8080/graphql
 import { createClient as createWSClient } from 'graphql-ws';
@@ -15,6 +17,8 @@ import subscriptionsTransportWS from 'subscriptions-transport-ws';
 import WebSocket from 'ws';
 import { Client as UrqlClient, cacheExchange as urqlDocumentCache, fetchExchange as urqlFetch } from '@urql/core';
 import { cacheExchange as graphcache } from '@urql/exchange-graphcache';
+import { ApolloClient, HttpLink, InMemoryCache, gql as apolloGQL } from '@apollo/client';
+import { Defer20220824Handler } from '@apollo/client/incremental';
 
 const { SubscriptionClient } = subscriptionsTransportWS;
 const url = process.argv[2] || process.env.CONDUIT_URL;
@@ -127,6 +131,44 @@ for (const [n, name, cache] of [[1, 'urql (@urql/core, default exchanges)', urql
     expectJSON(sent.at(-1), 'POST');
   });
 }
+
+// Apollo Client 4 as an app makes it, signed in as the reader; @defer needs
+// its incremental handler for the format servers write today.
+const apollo = new ApolloClient({
+  link: new HttpLink({ uri: url, headers: { authorization: `Bearer ${reader.token}` } }),
+  cache: new InMemoryCache(),
+  incrementalHandler: new Defer20220824Handler(),
+});
+const apolloArticle = apolloGQL`query Article($id: ID!) { node(id: $id) { id ... on Article { title favoritesCount viewerHasFavorited } } }`;
+check('Apollo Client 4: the normalized cache takes a mutation\'s answer', async () => {
+  const before = await apollo.query({ query: apolloArticle, variables: { id: articleId } });
+  if (before.data.node.favoritesCount !== 0 || before.data.node.viewerHasFavorited !== false) throw new Error(`got ${JSON.stringify(before.data)}`);
+  await apollo.mutate({
+    mutation: apolloGQL`mutation Favorite($id: ID!) { favoriteArticle(input: {articleId: $id}) { article { id favoritesCount viewerHasFavorited } } }`,
+    variables: { id: articleId },
+  });
+  // Read from the cache alone: the mutation's answer must have updated the
+  // article that the first query stored, by its id.
+  const after = await apollo.query({ query: apolloArticle, variables: { id: articleId }, fetchPolicy: 'cache-only' });
+  if (after.data.node.favoritesCount !== 1 || after.data.node.viewerHasFavorited !== true) throw new Error(`the cache holds ${JSON.stringify(after.data)}`);
+});
+check('Apollo Client 4: @defer arrives in a later part (multipart/mixed)', async () => {
+  const query = apolloGQL`query Deferred($id: ID!) { node(id: $id) { id ... on Article { title ... @defer(label: "comments") { comments(first: 5) { nodes { id body } } } } } }`;
+  const results = await withTimeout(new Promise((resolve, reject) => {
+    const seen = [];
+    const sub = apollo.watchQuery({ query, variables: { id: articleId }, fetchPolicy: 'network-only' }).subscribe({
+      next: (r) => {
+        if (r.error) { sub.unsubscribe(); reject(r.error); return; }
+        if (r.data) seen.push({ state: r.dataState, comments: r.data.node?.comments });
+        if (r.dataState === 'complete') { sub.unsubscribe(); resolve(seen); }
+      },
+      error: reject,
+    });
+  }), 'Apollo @defer');
+  const last = results.at(-1);
+  if (!results.some((r) => r.state === 'streaming' && r.comments === undefined)) throw new Error(`no partial result before the deferred part: ${JSON.stringify(results)}`);
+  if (!last.comments || last.comments.nodes.length !== 1 || last.comments.nodes[0].body !== 'hello clients') throw new Error(`got ${JSON.stringify(results)}`);
+});
 
 // A browser on another origin asks before it sends a header that is not
 // safelisted; each of these is sent by a common tracer or client.

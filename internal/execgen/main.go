@@ -180,8 +180,19 @@ func deferField(ctx context.Context, oc *graphql.OperationContext, g *graphql.De
 		g = &d
 	}
 	out.ResolveConcurrently(oc, g, i, true, nonNull, resolve)
+	// The field comes in a later payload: the first one must not have it.
+	// gqlgen writes every slot of an object, so the slot writes a NUL byte,
+	// which no JSON gqlgen writes can hold, and the transport removes the
+	// field by it (httpapi's omitDeferred).
+	out.Values[i] = deferredSlot{}
 	return g
 }
+
+// deferredSlot stands for a deferred field in the payload that leaves it out.
+type deferredSlot struct{}
+
+// MarshalGQL writes the mark that the incremental transport removes.
+func (deferredSlot) MarshalGQL(w io.Writer) { _, _ = w.Write([]byte{0}) }
 `
 
 // serialHelper is appended to the generated executor.

@@ -49,3 +49,21 @@ func TestPrefersMultipart(t *testing.T) {
 		}
 	}
 }
+
+// TestOmitDeferred: a deferred field leaves the payload wherever it sits in
+// its object, and keys that merely look alike stay.
+func TestOmitDeferred(t *testing.T) {
+	for in, want := range map[string]string{
+		"{\"a\":1,\"b\":\x00}":                     `{"a":1}`,
+		"{\"b\":\x00,\"a\":1}":                     `{"a":1}`,
+		"{\"a\":1,\"b\":\x00,\"c\":2}":             `{"a":1,"c":2}`,
+		"{\"b\":\x00}":                             `{}`,
+		"{\"x\":{\"b\":\x00,\"c\":\x00},\"d\":[]}": `{"x":{},"d":[]}`,
+		"{\"q\\\"\":\x00,\"a\":\"\\\":\"}":         `{"a":"\":"}`,
+		`{"a":null}`:                               `{"a":null}`,
+	} {
+		if got := string(omitDeferred([]byte(in))); got != want {
+			t.Errorf("omitDeferred(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -77,6 +79,7 @@ func (t incrementalTransport) Do(w http.ResponseWriter, r *http.Request, exec gr
 		if resp == nil {
 			break
 		}
+		resp.Data = omitDeferred(resp.Data)
 		var part any = resp
 		if !first {
 			part = incrementalPart{Incremental: []incrementalResult{{Data: resp.Data, Path: resp.Path, Label: resp.Label, Errors: resp.Errors, Extensions: resp.Extensions}}, HasNext: hasNext(resp)}
@@ -99,6 +102,23 @@ func (t incrementalTransport) Do(w http.ResponseWriter, r *http.Request, exec gr
 	}
 	_, _ = w.Write([]byte("\r\n--" + multipartBoundary + "--\r\n"))
 	flush()
+}
+
+// deferredField is a field that the executor deferred to a later payload,
+// as it marks it in the payload that must leave it out: its value is a NUL
+// byte, which JSON cannot hold (graph's deferField). The first form follows
+// another field; the second is the first field of its object.
+var (
+	deferredAfter = regexp.MustCompile(`,"(?:[^"\\]|\\.)*":\x00`)
+	deferredFirst = regexp.MustCompile(`"(?:[^"\\]|\\.)*":\x00,?`)
+)
+
+// omitDeferred removes the deferred fields from a payload's data.
+func omitDeferred(data json.RawMessage) json.RawMessage {
+	if bytes.IndexByte(data, 0) < 0 {
+		return data
+	}
+	return deferredFirst.ReplaceAll(deferredAfter.ReplaceAll(data, nil), nil)
 }
 
 func hasNext(resp *graphql.Response) bool { return resp.HasNext != nil && *resp.HasNext }
