@@ -79,6 +79,9 @@ type Options struct {
 	// Ready reports each dependency's state for /readyz; an error means not ready.
 	Ready  func(ctx context.Context) (map[string]string, error)
 	Logger *slog.Logger
+	// Extensions are added to the GraphQL server before Conduit's own
+	// (tracing), so that they see every operation first.
+	Extensions []graphql.HandlerExtension
 	// AccessLog, when not nil, logs each request instead of Logger.
 	AccessLog func(method, path string, status int, d time.Duration, requestID string)
 }
@@ -120,6 +123,9 @@ func newGraphQL(o Options) *handler.Server {
 	queries := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(o.Limits.Tokens)
+	for _, ext := range o.Extensions {
+		srv.Use(ext)
+	}
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {
