@@ -161,7 +161,7 @@ func TestHTTP(t *testing.T) {
 		require.Equal(t, http.StatusOK, rec.Code)
 		body := rec.Body.String()
 		require.Regexp(t, `conduit_http_requests_total\{code="200",method="POST",path="/graphql"\} [1-9]`, body)
-		require.Regexp(t, `conduit_graphql_operations_total\{type="query"\} [1-9]`, body)
+		require.Regexp(t, `conduit_graphql_operations_total\{client="none",operation="anonymous",type="query"\} [1-9]`, body)
 		require.Regexp(t, `conduit_graphql_errors_total\{code="GRAPHQL_VALIDATION_FAILED"\} [1-9]`, body)
 		require.Regexp(t, `conduit_db_statements_total [1-9]`, body)
 		require.Contains(t, body, "go_goroutines")

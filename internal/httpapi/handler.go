@@ -83,7 +83,7 @@ type Options struct {
 	// (tracing), so that they see every operation first.
 	Extensions []graphql.HandlerExtension
 	// AccessLog, when not nil, logs each request instead of Logger.
-	AccessLog func(method, path string, status int, d time.Duration, requestID string)
+	AccessLog func(method, path string, status int, d time.Duration, requestID, operation, client string)
 }
 
 // New returns the HTTP handler of the whole service.

@@ -49,6 +49,9 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	params.ReadTime.End = graphql.Now()
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	if opCtx != nil && opCtx.Operation != nil && opCtx.Operation.Name != "" {
+		noteOperation(w, opCtx.Operation.Name)
+	}
 	if errs != nil {
 		status := http.StatusOK
 		if media == mediaGraphQLResponse && !isPersistedQueryMiss(errs) {
