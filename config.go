@@ -36,6 +36,10 @@ var publishedSecrets = []string{
 	"another-secret-another-secret-xx",    // internal/auth tests
 }
 
+// DefaultPublicMaxAge is how long caches may keep a public GET answer:
+// short, so that a new article shows within seconds.
+const DefaultPublicMaxAge = 5 * time.Second
+
 // minSecretLen is the shortest token secret accepted: HS256's key is 256
 // bits, and a shorter secret is easier to guess offline from one token.
 const minSecretLen = 32
@@ -60,6 +64,8 @@ type config struct {
 	Trusted         httpapi.TrustedDocuments
 	ShutdownTimeout time.Duration
 	LogFormat       string
+	// PublicMaxAge is the max-age of public GET answers (0: no caching).
+	PublicMaxAge time.Duration
 }
 
 // envFlags registers flags whose defaults come from CONDUIT_* variables,
@@ -151,6 +157,7 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.Int(&c.HashSlots, "password-hashes", "CONDUIT_PASSWORD_HASHES", runtime.NumCPU(), "password hashes computed at once (19 MiB each); more wait their turn")
 	e.Duration(&c.ShutdownTimeout, "shutdown-timeout", "CONDUIT_SHUTDOWN_TIMEOUT", 15*time.Second, "how long a graceful stop waits for requests in flight")
 	e.String(&c.LogFormat, "log-format", "CONDUIT_LOG_FORMAT", "text", "text or json")
+	e.Duration(&c.PublicMaxAge, "public-max-age", "CONDUIT_PUBLIC_MAX_AGE", DefaultPublicMaxAge, "how long caches may keep the answer to a GET query sent without credentials that selects nothing viewer-dependent (Cache-Control: public, with an ETag); whole seconds, 0 turns this off")
 	return func() error {
 		var err error
 		if c.RateLimit.PerSecond, err = strconv.ParseFloat(perSecond, 64); err != nil || c.RateLimit.PerSecond < 0 {
@@ -221,6 +228,9 @@ func (c *config) check() error {
 	}
 	if c.Limits.BodyTimeout <= 0 {
 		errs = append(errs, errors.New("--body-timeout must be positive"))
+	}
+	if c.PublicMaxAge < 0 || c.PublicMaxAge%time.Second != 0 {
+		errs = append(errs, fmt.Errorf("--public-max-age (CONDUIT_PUBLIC_MAX_AGE) must be whole seconds, 0 for off, got %s", c.PublicMaxAge))
 	}
 	if c.HashSlots < 1 {
 		errs = append(errs, errors.New("--password-hashes must be positive"))

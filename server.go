@@ -401,6 +401,7 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 		Logger:         log,
 		AccessLog:      d.accessLog,
 		Extensions:     extensions,
+		PublicMaxAge:   cfg.PublicMaxAge,
 	})
 	if d.tracing != nil {
 		h = d.tracing.Handler(h)

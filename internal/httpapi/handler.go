@@ -79,6 +79,10 @@ type Options struct {
 	// Ready reports each dependency's state for /readyz; an error means not ready.
 	Ready  func(ctx context.Context) (map[string]string, error)
 	Logger *slog.Logger
+	// PublicMaxAge is how long caches may keep the answer to a public GET
+	// query (anonymous, selecting no field that depends on the viewer);
+	// under a second, GET answers carry no Cache-Control or ETag.
+	PublicMaxAge time.Duration
 	// Extensions are added to the GraphQL server before Conduit's own
 	// (tracing), so that they see every operation first.
 	Extensions []graphql.HandlerExtension
@@ -119,7 +123,7 @@ func newGraphQL(o Options) *handler.Server {
 	srv := handler.New(o.Schema)
 	srv.AddTransport(websocketTransport(o))
 	srv.AddTransport(transport.SSE{KeepAlivePingInterval: wsKeepAlive})
-	srv.AddTransport(httpTransport{})
+	srv.AddTransport(httpTransport{cacheControl: publicCacheControl(o.PublicMaxAge)})
 	queries := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(o.Limits.Tokens)

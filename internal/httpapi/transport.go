@@ -23,8 +23,13 @@ const (
 // says: POST with a JSON body, GET with URL parameters (queries only),
 // answers in application/graphql-response+json when the client accepts it,
 // with 400 for requests that never reach execution, and in application/json
-// (always 200) for older clients.
-type httpTransport struct{}
+// (always 200) for older clients. A GET query that every anonymous client
+// gets the same answer to is answered for caches (see writePublicResponse).
+type httpTransport struct {
+	// cacheControl is the Cache-Control of public GET answers; "" leaves
+	// GET answers without Cache-Control or ETag.
+	cacheControl string
+}
 
 var _ graphql.Transport = httpTransport{}
 
@@ -38,7 +43,7 @@ func (httpTransport) Supports(r *http.Request) bool {
 }
 
 // Do runs one operation.
-func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	media := responseMedia(r.Header.Get("Accept"))
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
@@ -77,6 +82,13 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	if r.Method == http.MethodGet && t.cacheControl != "" {
+		if isPublic(r, opCtx.Operation) {
+			writePublicResponse(w, r, t.cacheControl, responses(ctx))
+			return
+		}
+		w.Header().Set("Cache-Control", cacheControlPrivate)
+	}
 	writeResponse(w, http.StatusOK, responses(ctx))
 }
 
