@@ -5,8 +5,10 @@ import (
 	"sync"
 )
 
-// ClientHeader names the client (Apollo's convention): "web", "ios".
-const ClientHeader = "apollographql-client-name"
+// ClientHeader names the client (Apollo's convention, apollographql-client-name):
+// "web", "ios". It is written in canonical form, which http.Header.Get
+// looks up without making a canonical copy of the key on every request.
+const ClientHeader = "Apollographql-Client-Name"
 
 // Bounds of the operation and client labels: the first names seen get a
 // series of their own, later ones share the "other" series, so that
