@@ -140,7 +140,7 @@ func TestTracing_OffWithoutEndpoint(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, tr, "no tracer provider without an endpoint")
 	_, isSDK := otel.GetTracerProvider().(*sdktrace.TracerProvider)
-	require.False(t, isSDK, "no global tracer provider is installed")
+	require.False(t, isSDK, "no tracer provider is installed")
 
 	// Nor does a request carry a trace through: nothing answers with one.
 	api := newTestAPI(t, testenv.SQLite(t))

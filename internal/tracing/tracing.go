@@ -17,7 +17,6 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/extra/bunotel"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -44,7 +43,8 @@ const DefaultServiceName = "conduit"
 const HeaderTraceResponse = "traceresponse"
 
 // Tracing is the tracer provider and the propagator of a traced server.
-// A nil *Tracing is tracing off.
+// A nil *Tracing is tracing off. Each instrumentation is handed them: the
+// OpenTelemetry globals stay as they are.
 type Tracing struct {
 	provider   *sdktrace.TracerProvider
 	propagator propagation.TextMapPropagator
@@ -93,13 +93,6 @@ func New(ctx context.Context, getenv func(string) string, version string) (*Trac
 
 // instrumentation names the tracer of Conduit's own spans.
 const instrumentation = "github.com/conduit-graphql/conduit"
-
-// SetGlobal makes t the process's tracer provider and propagator, for
-// libraries that read the globals.
-func (t *Tracing) SetGlobal() {
-	otel.SetTracerProvider(t.provider)
-	otel.SetTextMapPropagator(t.propagator)
-}
 
 // Provider returns the tracer provider.
 func (t *Tracing) Provider() trace.TracerProvider { return t.provider }
