@@ -127,9 +127,14 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")
+			// Scripts may read the tags that revalidate a public answer
+			// and find a request in the log and the trace.
+			h.Set("Access-Control-Expose-Headers", "ETag, X-Request-ID, Traceresponse")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, X-Request-ID")
+				// The client name (Apollo Client sends it) and the trace
+				// context are what browser clients add besides credentials.
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, X-Request-ID, Apollographql-Client-Name, Traceparent, Tracestate, Baggage")
 				h.Set("Access-Control-Max-Age", "600")
 				w.WriteHeader(http.StatusNoContent)
 				return
