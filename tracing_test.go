@@ -151,8 +151,12 @@ func TestTracing_OffWithoutEndpoint(t *testing.T) {
 	require.Empty(t, resp.Header.Get("traceresponse"))
 	require.Empty(t, resp.Header.Get("traceparent"))
 
-	// OTEL_SDK_DISABLED wins over an endpoint.
-	require.False(t, tracing.Enabled(func(k string) string {
-		return map[string]string{tracing.EnvEndpoint: "http://collector:4318", "OTEL_SDK_DISABLED": "true"}[k]
+	// OTEL_SDK_DISABLED and OTEL_TRACES_EXPORTER=none win over an endpoint.
+	for _, off := range []map[string]string{{"OTEL_SDK_DISABLED": "true"}, {"OTEL_TRACES_EXPORTER": "none"}} {
+		off[tracing.EnvEndpoint] = "http://collector:4318"
+		require.False(t, tracing.Enabled(func(k string) string { return off[k] }), "%v", off)
+	}
+	require.True(t, tracing.Enabled(func(k string) string {
+		return map[string]string{tracing.EnvTracesEndpoint: "http://collector:4318/v1/traces"}[k]
 	}))
 }

@@ -33,6 +33,7 @@ const (
 	EnvTracesEndpoint = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
 	envServiceName    = "OTEL_SERVICE_NAME"
 	envSDKDisabled    = "OTEL_SDK_DISABLED"
+	envTracesExporter = "OTEL_TRACES_EXPORTER"
 )
 
 // DefaultServiceName is service.name when OTEL_SERVICE_NAME does not say.
@@ -51,10 +52,10 @@ type Tracing struct {
 	tracer     trace.Tracer
 }
 
-// Enabled reports whether getenv names an OTLP endpoint (and the SDK is not
-// disabled with OTEL_SDK_DISABLED=true).
+// Enabled reports whether getenv names an OTLP endpoint, and neither
+// OTEL_SDK_DISABLED=true nor OTEL_TRACES_EXPORTER=none turns tracing off.
 func Enabled(getenv func(string) string) bool {
-	if getenv(envSDKDisabled) == "true" {
+	if getenv(envSDKDisabled) == "true" || getenv(envTracesExporter) == "none" {
 		return false
 	}
 	return getenv(EnvEndpoint) != "" || getenv(EnvTracesEndpoint) != ""
