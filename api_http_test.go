@@ -161,7 +161,7 @@ func TestHTTP(t *testing.T) {
 		require.Equal(t, http.StatusOK, rec.Code)
 		body := rec.Body.String()
 		require.Regexp(t, `conduit_http_requests_total\{code="200",method="POST",path="/graphql"\} [1-9]`, body)
-		require.Regexp(t, `conduit_graphql_operations_total\{type="query"\} [1-9]`, body)
+		require.Regexp(t, `conduit_graphql_operations_total\{client="none",operation="anonymous",type="query"\} [1-9]`, body)
 		require.Regexp(t, `conduit_graphql_errors_total\{code="GRAPHQL_VALIDATION_FAILED"\} [1-9]`, body)
 		require.Regexp(t, `conduit_db_statements_total [1-9]`, body)
 		require.Contains(t, body, "go_goroutines")
@@ -182,7 +182,11 @@ func TestHTTP(t *testing.T) {
 		rec := raw("OPTIONS", "/graphql", "", "", "Origin", "https://app.example.com", "Access-Control-Request-Method", "POST")
 		require.Equal(t, http.StatusNoContent, rec.Code)
 		require.Equal(t, "https://app.example.com", rec.Header().Get("Access-Control-Allow-Origin"))
-		require.Contains(t, rec.Header().Get("Access-Control-Allow-Headers"), "Authorization")
+		for _, h := range []string{"Authorization", "Apollographql-Client-Name", "Traceparent"} {
+			require.Contains(t, rec.Header().Get("Access-Control-Allow-Headers"), h)
+		}
+		rec = raw("POST", "/graphql", "application/json", `{"query":"{ viewer { id } }"}`, "Origin", "https://app.example.com")
+		require.Equal(t, "ETag, X-Request-ID, Traceresponse", rec.Header().Get("Access-Control-Expose-Headers"))
 	})
 }
 

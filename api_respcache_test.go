@@ -4,10 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -158,4 +160,39 @@ func mustParseUserID(t *testing.T, gid string) int64 {
 	id, err := models.ParseID("id", models.TypeUser, gid)
 	require.NoError(t, err)
 	return id
+}
+
+// TestResponseCache_PublicGET: an answer from the response cache carries
+// the same HTTP caching headers as a computed one, and a matching
+// If-None-Match still gets 304.
+func TestResponseCache_PublicGET(t *testing.T) {
+	cfg := testConfig()
+	cfg.PublicMaxAge = 5 * time.Second
+	api := newTestAPIWith(t, testenv.SQLite(t), cfg)
+	ann := api.mustSignUp(t, "ann")
+	api.mustCreateArticle(t, ann, "Public")
+	get := func(etag string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/graphql?query="+url.QueryEscape(`{ articles(first: 5) { nodes { title } } }`), nil)
+		req.Header.Set("Accept", "application/graphql-response+json")
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		rec := httptest.NewRecorder()
+		api.handler.ServeHTTP(rec, req)
+		return rec
+	}
+	first := get("")
+	require.Equal(t, http.StatusOK, first.Code)
+	etag := first.Header().Get("ETag")
+	require.NotEmpty(t, etag)
+	var again *httptest.ResponseRecorder
+	require.Zero(t, api.statements(func() { again = get("") }), "not answered from the response cache")
+	require.Equal(t, first.Body.String(), again.Body.String())
+	for _, h := range []string{"ETag", "Cache-Control", "Vary", "Content-Type"} {
+		require.Equal(t, first.Header().Get(h), again.Header().Get(h), h)
+	}
+	var notModified *httptest.ResponseRecorder
+	require.Zero(t, api.statements(func() { notModified = get(etag) }))
+	require.Equal(t, http.StatusNotModified, notModified.Code)
+	require.Empty(t, notModified.Body.String())
 }

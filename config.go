@@ -36,6 +36,10 @@ var publishedSecrets = []string{
 	"another-secret-another-secret-xx",    // internal/auth tests
 }
 
+// DefaultPublicMaxAge is how long caches may keep a public GET answer:
+// short, so that a new article shows within seconds.
+const DefaultPublicMaxAge = 5 * time.Second
+
 // minSecretLen is the shortest token secret accepted: HS256's key is 256
 // bits, and a shorter secret is easier to guess offline from one token.
 const minSecretLen = 32
@@ -64,6 +68,8 @@ type config struct {
 	ResponseCacheBytes int
 	ShutdownTimeout    time.Duration
 	LogFormat          string
+	// PublicMaxAge is the max-age of public GET answers (0: no caching).
+	PublicMaxAge time.Duration
 }
 
 // DefaultResponseCacheBytes is enough for the answers of a site's popular
@@ -163,6 +169,7 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.Int(&c.ResponseCacheBytes, "response-cache-bytes", "CONDUIT_RESPONSE_CACHE_BYTES", DefaultResponseCacheBytes, "memory for answers to repeated queries, each served again to the same viewer until the next commit to the database (SQLite only; 0 turns it off)")
 	e.Duration(&c.ShutdownTimeout, "shutdown-timeout", "CONDUIT_SHUTDOWN_TIMEOUT", 15*time.Second, "how long a graceful stop waits for requests in flight")
 	e.String(&c.LogFormat, "log-format", "CONDUIT_LOG_FORMAT", "text", "text or json")
+	e.Duration(&c.PublicMaxAge, "public-max-age", "CONDUIT_PUBLIC_MAX_AGE", DefaultPublicMaxAge, "how long caches may keep the answer to a GET query sent without credentials that selects nothing viewer-dependent (Cache-Control: public, with an ETag); whole seconds, 0 turns this off")
 	return func() error {
 		var err error
 		if c.RateLimit.PerSecond, err = strconv.ParseFloat(perSecond, 64); err != nil || c.RateLimit.PerSecond < 0 {
@@ -266,6 +273,9 @@ func (c *config) check() error {
 	}
 	if c.ResponseCacheBytes < 0 {
 		errs = append(errs, errors.New("--response-cache-bytes must be 0 (off) or positive"))
+	}
+	if c.PublicMaxAge < 0 || c.PublicMaxAge%time.Second != 0 {
+		errs = append(errs, fmt.Errorf("--public-max-age (CONDUIT_PUBLIC_MAX_AGE) must be whole seconds, 0 for off, got %s", c.PublicMaxAge))
 	}
 	if c.HashSlots < 1 {
 		errs = append(errs, errors.New("--password-hashes must be positive"))

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/conduit-graphql/conduit/graph"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
@@ -31,6 +32,7 @@ import (
 	"github.com/conduit-graphql/conduit/internal/metrics"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
 	"github.com/conduit-graphql/conduit/internal/store"
+	"github.com/conduit-graphql/conduit/internal/tracing"
 	"github.com/conduit-graphql/conduit/resolvers"
 )
 
@@ -73,6 +75,10 @@ Commands:
 
 Run 'conduit COMMAND --help' for a command's flags. Every flag can also be
 set with the CONDUIT_* environment variable named in its help.
+
+Tracing: set OTEL_EXPORTER_OTLP_ENDPOINT (e.g. http://collector:4318) to
+export OpenTelemetry spans over OTLP/HTTP; the SDK's other OTEL_* variables
+(OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, ...) apply. Unset, tracing is off.
 `
 
 // run is the whole program; main only wires it to the process.
@@ -180,11 +186,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		cfg.JWTSecret = devSecret
 	}
 
+	tr, err := tracing.New(ctx, getenv, buildVersion())
+	if err != nil {
+		return err
+	}
+	if tr != nil {
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := tr.Shutdown(sctx); err != nil {
+				log.Warn("tracing: spans left unexported", "error", err)
+			}
+		}()
+		log.Info("tracing: exporting spans over OTLP/HTTP")
+	}
+
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if tr != nil {
+		db.AddQueryHook(tr.QueryHook())
+	}
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
@@ -193,7 +217,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
-	d := deps{db: db, stopping: make(chan struct{}), accessLog: access}
+	d := deps{db: db, stopping: make(chan struct{}), accessLog: access, tracing: tr}
 	closeShared, err := d.share(ctx, cfg.RedisURL, log)
 	if err != nil {
 		return err
@@ -252,6 +276,12 @@ func (d *deps) share(ctx context.Context, redisURL string, log *slog.Logger) (cl
 	client, err := cache.NewClient(redisURL)
 	if err != nil {
 		return nil, err
+	}
+	if d.tracing != nil {
+		if err := d.tracing.Redis(client); err != nil {
+			client.Close()
+			return nil, err
+		}
 	}
 	// go-redis logs each failed dial itself; the cache already warns,
 	// rate-limited, so the library's lines are for debugging only.
@@ -323,6 +353,8 @@ type deps struct {
 	stopping  chan struct{}
 	// accessLog logs each request (nil: through the logger).
 	accessLog logbuf.AccessFunc
+	// tracing exports spans (nil: tracing off, and nothing traces).
+	tracing *tracing.Tracing
 }
 
 // newHandler wires the services, cache, events, loaders and resolvers into
@@ -345,7 +377,11 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 	m := metrics.New()
 	responses := responseCache(cfg, db, log)
 	observe(m, db, d.cache, responses)
-	return httpapi.New(httpapi.Options{
+	var extensions []graphql.HandlerExtension
+	if d.tracing != nil {
+		extensions = append(extensions, d.tracing.GraphQL())
+	}
+	h := httpapi.New(httpapi.Options{
 		Schema:           schema,
 		Limits:           cfg.Limits,
 		RateLimit:        cfg.RateLimit,
@@ -367,7 +403,13 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 		AccessLog:        d.accessLog,
 		ResponseCache:    responses,
 		Incremental:      graph.WithIncrementalDelivery,
+		Extensions:       extensions,
+		PublicMaxAge:     cfg.PublicMaxAge,
 	})
+	if d.tracing != nil {
+		h = d.tracing.Handler(h)
+	}
+	return h
 }
 
 // responseCache returns the cache of answers to repeated queries, or nil

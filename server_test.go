@@ -94,10 +94,18 @@ func TestRunServesAndStopsGracefully(t *testing.T) {
 		require.Equal(t, demoSeed.Articles, out.Data.Articles.TotalCount, "an empty development database gets demo data")
 	})
 	t.Run("AccessLog", func(t *testing.T) {
-		// Buffered: the line comes within the flush interval.
+		req, err := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(`{"query":"query TagCloud { popularTags { name } }"}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("apollographql-client-name", "web-1.2")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		// Buffered: the lines come within the flush interval.
 		require.Eventually(t, func() bool {
-			return regexp.MustCompile(`(?m)^time=\S+ level=INFO msg=request method=POST path=/graphql status=200 duration=\S+ request_id=[0-9a-f]{16}$`).MatchString(stderr.String())
-		}, 5*time.Second, 20*time.Millisecond, "no access-log line for the request:\n%s", stderr.String())
+			return regexp.MustCompile(`(?m)^time=\S+ level=INFO msg=request method=POST path=/graphql status=200 duration=\S+ request_id=[0-9a-f]{16} operation="" client=""$`).MatchString(stderr.String()) &&
+				regexp.MustCompile(`(?m)^time=\S+ level=INFO msg=request method=POST path=/graphql status=200 duration=\S+ request_id=[0-9a-f]{16} operation=TagCloud client=web-1.2$`).MatchString(stderr.String())
+		}, 5*time.Second, 20*time.Millisecond, "no access-log line for the requests:\n%s", stderr.String())
 	})
 	cancel()
 	select {

@@ -90,8 +90,15 @@ type Options struct {
 	// ResponseCache, when not nil, answers repeated queries until the next
 	// commit.
 	ResponseCache *ResponseCache
+	// PublicMaxAge is how long caches may keep the answer to a public GET
+	// query (anonymous, selecting no field that depends on the viewer);
+	// under a second, GET answers carry no Cache-Control or ETag.
+	PublicMaxAge time.Duration
+	// Extensions are added to the GraphQL server before Conduit's own
+	// (tracing), so that they see every operation first.
+	Extensions []graphql.HandlerExtension
 	// AccessLog, when not nil, logs each request instead of Logger.
-	AccessLog func(method, path string, status int, d time.Duration, requestID string)
+	AccessLog func(method, path string, status int, d time.Duration, requestID, operation, client string)
 }
 
 // New returns the HTTP handler of the whole service.
@@ -129,10 +136,13 @@ func newGraphQL(o Options) *handler.Server {
 	stream := streamTransport{transport.SSE{KeepAlivePingInterval: wsKeepAlive}}
 	srv.AddTransport(stream)
 	srv.AddTransport(incrementalTransport{mark: o.Incremental})
-	srv.AddTransport(httpTransport{stream: stream, stopping: o.Stopping})
+	srv.AddTransport(httpTransport{stream: stream, stopping: o.Stopping, cacheControl: publicCacheControl(o.PublicMaxAge)})
 	queries := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(o.Limits.Tokens)
+	for _, ext := range o.Extensions {
+		srv.Use(ext)
+	}
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {

@@ -17,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/conduit-graphql/conduit/internal/metrics"
 )
 
 // saneRequestID reports whether a client's X-Request-ID may be used as the
@@ -78,21 +79,40 @@ func withRecover(log *slog.Logger, next http.Handler) http.Handler {
 }
 
 // withAccessLog logs one line per request, through access when it is set,
-// else through log.
-func withAccessLog(log *slog.Logger, access func(method, path string, status int, d time.Duration, requestID string), next http.Handler) http.Handler {
+// else through log: with the GraphQL operation's name (set by the HTTP
+// transport; none for websockets and event streams, which carry many) and
+// the client's apollographql-client-name.
+func withAccessLog(log *slog.Logger, access func(method, path string, status int, d time.Duration, requestID, operation, client string), next http.Handler) http.Handler {
 	if access == nil {
-		access = func(method, path string, status int, d time.Duration, requestID string) {
+		access = func(method, path string, status int, d time.Duration, requestID, operation, client string) {
 			log.LogAttrs(context.Background(), slog.LevelInfo, "request",
 				slog.String("method", method), slog.String("path", path), slog.Int("status", status),
-				slog.Duration("duration", d), slog.String("request_id", requestID))
+				slog.Duration("duration", d), slog.String("request_id", requestID),
+				slog.String("operation", operation), slog.String("client", client))
 		}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		access(r.Method, r.URL.Path, sw.status, time.Since(start), conduit.RequestIDFromContext(r.Context()))
+		access(r.Method, r.URL.Path, sw.status, time.Since(start), conduit.RequestIDFromContext(r.Context()), sw.operation, metrics.ClientLabel(r.Header))
 	})
+}
+
+// noteOperation tells the access log's writer, found below w, the name of
+// the request's operation.
+func noteOperation(w http.ResponseWriter, name string) {
+	for {
+		switch v := w.(type) {
+		case *statusWriter:
+			v.operation = metrics.OperationLabel(name)
+			return
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = v.Unwrap()
+		default:
+			return
+		}
+	}
 }
 
 // DefaultCORSAllowHeaders are the request headers that browsers on another
@@ -135,6 +155,9 @@ func withCORS(origins, allowHeaders []string, next http.Handler) http.Handler {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")
+			// Scripts may read the tags that revalidate a public answer
+			// and find a request in the log and the trace.
+			h.Set("Access-Control-Expose-Headers", "ETag, X-Request-ID, Traceresponse")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 				h.Set("Access-Control-Allow-Headers", allowHeaderList)
@@ -209,6 +232,8 @@ type statusWriter struct {
 	http.ResponseWriter
 	status      int
 	wroteHeader bool
+	// operation is the GraphQL operation's name for the log (noteOperation).
+	operation string
 }
 
 // WriteHeader records the status and passes it on.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -41,7 +42,13 @@ type ResponseCache struct {
 
 type cachedResponse struct {
 	contentType string
-	body        []byte
+	// HTTP caching of a public GET answer (see writePublicResponse).
+	cacheControl, etag, vary string
+	body                     []byte
+}
+
+func (e cachedResponse) size() int {
+	return len(e.body) + len(e.contentType) + len(e.cacheControl) + len(e.etag) + len(e.vary)
 }
 
 // maxCachedResponse bounds one answer, so that a few large ones cannot
@@ -75,7 +82,7 @@ func (c *ResponseCache) get(key []byte, v DataVersion) (cachedResponse, bool) {
 }
 
 func (c *ResponseCache) put(key []byte, v DataVersion, e cachedResponse) {
-	n := len(key) + len(e.body) + len(e.contentType)
+	n := len(key) + e.size()
 	if n > maxCachedResponse || n > c.maxBytes {
 		return
 	}
@@ -93,7 +100,7 @@ func (c *ResponseCache) put(key []byte, v DataVersion, e cachedResponse) {
 	for c.size+n > c.maxBytes && len(c.order) > 0 {
 		old := c.order[0]
 		c.order = c.order[1:]
-		c.size -= len(old) + len(c.entries[old].body) + len(c.entries[old].contentType)
+		c.size -= len(old) + c.entries[old].size()
 		delete(c.entries, old)
 	}
 	c.entries[k] = e
@@ -183,6 +190,19 @@ func withResponseCache(c *ResponseCache, stopping <-chan struct{}, next http.Han
 		if e, ok := c.get(key, v); ok {
 			c.hits.Add(1)
 			h := w.Header()
+			if e.cacheControl != "" {
+				h["Cache-Control"] = []string{e.cacheControl}
+			}
+			if e.vary != "" {
+				h["Vary"] = []string{e.vary}
+			}
+			if e.etag != "" {
+				h["Etag"] = []string{e.etag}
+				if etagMatch(r.Header.Values("If-None-Match"), e.etag) {
+					w.WriteHeader(http.StatusNotModified)
+					return
+				}
+			}
 			h["Content-Type"] = []string{e.contentType}
 			h["Content-Length"] = []string{strconv.Itoa(len(e.body))}
 			w.WriteHeader(http.StatusOK)
@@ -199,7 +219,9 @@ func withResponseCache(c *ResponseCache, stopping <-chan struct{}, next http.Han
 		// Stored only if nothing committed while the query ran: then it read
 		// the state of version v.
 		if after, ok := c.version(); ok && after == v {
-			c.put(key, v, cachedResponse{contentType: w.Header().Get("Content-Type"), body: cw.body})
+			h := w.Header()
+			c.put(key, v, cachedResponse{contentType: h.Get("Content-Type"), cacheControl: h.Get("Cache-Control"),
+				etag: h.Get("Etag"), vary: strings.Join(h.Values("Vary"), ", "), body: cw.body})
 		}
 	})
 }

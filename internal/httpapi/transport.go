@@ -24,13 +24,17 @@ const (
 // says: POST with a JSON body, GET with URL parameters (queries only),
 // answers in application/graphql-response+json when the client accepts it,
 // with 400 for requests that never reach execution, and in application/json
-// (always 200) for older clients.
+// (always 200) for older clients. A GET query that every anonymous client
+// gets the same answer to is answered for caches (see writePublicResponse).
 //
 // A subscription sent by a client that accepts an event stream, though it
 // prefers JSON (urql lists text/event-stream last), is handed to stream.
 type httpTransport struct {
 	stream   streamTransport
 	stopping <-chan struct{}
+	// cacheControl is the Cache-Control of public GET answers; "" leaves
+	// GET answers without Cache-Control or ETag.
+	cacheControl string
 }
 
 var _ graphql.Transport = httpTransport{}
@@ -66,6 +70,9 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	}
 	params.ReadTime.End = graphql.Now()
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	if opCtx != nil && opCtx.Operation != nil && opCtx.Operation.Name != "" {
+		noteOperation(w, opCtx.Operation.Name)
+	}
 	if errs != nil {
 		status := http.StatusOK
 		if media == mediaGraphQLResponse && !isPersistedQueryMiss(errs) {
@@ -102,6 +109,13 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	if r.Method == http.MethodGet && t.cacheControl != "" {
+		if isPublic(r, opCtx.Operation) {
+			writePublicResponse(w, r, t.cacheControl, responses(ctx))
+			return
+		}
+		w.Header().Set("Cache-Control", cacheControlPrivate)
+	}
 	writeResponse(w, http.StatusOK, responses(ctx))
 }
 

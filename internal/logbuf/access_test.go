@@ -13,16 +13,16 @@ import (
 // the same line as slog's handlers but for the time, for text, and the
 // same object for JSON.
 func TestAccess(t *testing.T) {
-	cases := []struct{ method, path, id string }{
-		{"POST", "/graphql", "0123456789abcdef"},
-		{"GET", "/a path/with=equals\"quote", "req-42"},
-		{"OPTIONS", "/ünï\x00\n", ""},
+	cases := []struct{ method, path, id, op, client string }{
+		{"POST", "/graphql", "0123456789abcdef", "ArticlePage", "web"},
+		{"GET", "/a path/with=equals\"quote", "req-42", "", ""},
+		{"OPTIONS", "/ünï\x00\n", "", "other", "ios-1.2"},
 	}
 	for _, c := range cases {
 		for _, format := range []string{"text", "json"} {
 			var got, want bytes.Buffer
 			b := New(&got, time.Hour)
-			Access(b, format)(c.method, c.path, 201, 1500*time.Microsecond, c.id)
+			Access(b, format)(c.method, c.path, 201, 1500*time.Microsecond, c.id, c.op, c.client)
 			if err := b.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -30,7 +30,7 @@ func TestAccess(t *testing.T) {
 			if format == "json" {
 				h = slog.NewJSONHandler(&want, nil)
 			}
-			slog.New(h).Info("request", "method", c.method, "path", c.path, "status", 201, "duration", 1500*time.Microsecond, "request_id", c.id)
+			slog.New(h).Info("request", "method", c.method, "path", c.path, "status", 201, "duration", 1500*time.Microsecond, "request_id", c.id, "operation", c.op, "client", c.client)
 			if format == "json" {
 				var g, w map[string]any
 				if err := json.Unmarshal(got.Bytes(), &g); err != nil {

@@ -39,8 +39,8 @@ const statsKey = "conduit.metrics"
 
 // GraphQL returns the gqlgen extension (srv.Use) that counts operations by
 // type, times queries and mutations, and counts the errors of every
-// response by code. Operation names are left out of the labels: clients
-// choose them freely.
+// response by code. Operations are counted by name and client name too,
+// within bounds: clients choose names freely.
 func (m *Metrics) GraphQL() graphql.HandlerExtension { return graphQLExtension{m: m} }
 
 type graphQLExtension struct{ m *Metrics }
@@ -65,7 +65,8 @@ func (e graphQLExtension) InterceptOperation(ctx context.Context, next graphql.O
 	opCtx := graphql.GetOperationContext(ctx)
 	typ := string(opCtx.Operation.Operation)
 	opCtx.Stats.SetExtension(statsKey, true)
-	e.m.operations.WithLabelValues(typ).Inc()
+	name := e.m.opNames.label(opCtx.Operation.Name)
+	e.m.operations.WithLabelValues(typ, name, e.m.clients.label(opCtx.Headers.Get(ClientHeader))).Inc()
 	// The transport started the clock when the request (or, on a websocket,
 	// the operation's message) came in, so reading and parsing count too.
 	start := opCtx.Stats.OperationStart
@@ -84,7 +85,7 @@ func (e graphQLExtension) InterceptOperation(ctx context.Context, next graphql.O
 		// no next; nil ends a stream.
 		if !timed && (resp == nil || resp.HasNext == nil || !*resp.HasNext) {
 			timed = true
-			e.m.opDuration.WithLabelValues(typ).Observe(time.Since(start).Seconds())
+			e.m.opDuration.WithLabelValues(typ, name).Observe(time.Since(start).Seconds())
 		}
 		return resp
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -122,9 +123,21 @@ func codeError(code string) *gqlerror.Error {
 // post sends one GraphQL request and returns its decoded response.
 func (api *testAPI) post(tb testing.TB, operationName, query string) map[string]any {
 	tb.Helper()
+	return api.postAs(tb, "", operationName, query)
+}
+
+// postAs is post with an apollographql-client-name ("" for none).
+func (api *testAPI) postAs(tb testing.TB, client, operationName, query string) map[string]any {
+	tb.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "operationName": operationName})
 	require.NoError(tb, err)
-	res, err := http.Post(api.URL+"/graphql", "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, api.URL+"/graphql", bytes.NewReader(body))
+	require.NoError(tb, err)
+	req.Header.Set("Content-Type", "application/json")
+	if client != "" {
+		req.Header.Set(metrics.ClientHeader, client)
+	}
+	res, err := http.DefaultClient.Do(req)
 	require.NoError(tb, err)
 	defer res.Body.Close()
 	var out map[string]any
@@ -135,7 +148,7 @@ func (api *testAPI) post(tb testing.TB, operationName, query string) map[string]
 func TestGraphQL_OperationsAndErrors(t *testing.T) {
 	api := newTestAPI(t)
 	require.Equal(t, map[string]any{"hello": "world"}, api.post(t, "", `{ hello }`)["data"])
-	api.post(t, "SecretClientName", `query SecretClientName { hello }`)
+	api.postAs(t, "web", "HomePage", `query HomePage { hello }`)
 	api.post(t, "", `{ fail(code: "FORBIDDEN") }`)
 	api.post(t, "", `{ fail(code: "NOT_FOUND") }`)
 	api.post(t, "", `{ fail(code: "NOT_FOUND") }`)
@@ -163,14 +176,59 @@ func TestGraphQL_OperationsAndErrors(t *testing.T) {
 	require.Equal(t, 0.0, value(t, fams, errs, "code", "UNAUTHENTICATED"))
 	require.NotContains(t, labelValues(fams, errs, "code"), "SOMETHING_A_RESOLVER_MADE_UP")
 
-	// Client-chosen operation names are no label of any series.
-	for name, fam := range fams {
-		for _, m := range fam.GetMetric() {
-			for _, l := range m.GetLabel() {
-				require.NotContains(t, l.GetValue(), "SecretClientName", name)
-			}
+	// Operations by name and client.
+	ops := "conduit_graphql_operations_total"
+	require.Equal(t, 1.0, value(t, fams, ops, "type", "query", "operation", "HomePage", "client", "web"))
+	require.Equal(t, 6.0, value(t, fams, ops, "type", "query", "operation", "anonymous", "client", "none"))
+	require.Equal(t, 1.0, value(t, fams, "conduit_graphql_operation_duration_seconds", "type", "query", "operation", "HomePage"))
+}
+
+func TestGraphQL_OperationNamesBounded(t *testing.T) {
+	// Clients choose operation and client names freely: 1,000 distinct ones
+	// make at most MaxOperationNames+1 (and MaxClientNames+1) label values.
+	api := newTestAPI(t)
+	const n = 1000
+	for i := range n {
+		name := fmt.Sprintf("Op%d", i)
+		api.postAs(t, fmt.Sprintf("client-%d", i), name, "query "+name+" { hello }")
+	}
+	// Names that are not sane are "other" even while there is room: a
+	// client name with a space, one longer than 64 characters.
+	api2 := newTestAPI(t)
+	long := strings.Repeat("A", metrics.MaxNameLen+1)
+	api2.postAs(t, "evil client", long, "query "+long+" { hello }")
+	api2.postAs(t, strings.Repeat("c", metrics.MaxNameLen+1), "Fine", "query Fine { hello }")
+
+	fams := scrape(t, api.m.Handler())
+	ops := "conduit_graphql_operations_total"
+	opNames := distinct(labelValues(fams, ops, "operation"))
+	require.LessOrEqual(t, len(opNames), metrics.MaxOperationNames+1+1, "names, other, and the anonymous series made at start")
+	require.Contains(t, opNames, "Op0")
+	require.Contains(t, opNames, fmt.Sprintf("Op%d", metrics.MaxOperationNames-1))
+	require.NotContains(t, opNames, fmt.Sprintf("Op%d", metrics.MaxOperationNames))
+	require.Equal(t, float64(n-metrics.MaxOperationNames), value(t, fams, ops, "operation", "other"))
+	require.Equal(t, float64(n), value(t, fams, ops, "type", "query"), "every operation counted")
+	durNames := distinct(labelValues(fams, "conduit_graphql_operation_duration_seconds", "operation"))
+	require.LessOrEqual(t, len(durNames), metrics.MaxOperationNames+1)
+	clients := distinct(labelValues(fams, ops, "client"))
+	require.LessOrEqual(t, len(clients), metrics.MaxClientNames+1+1, "names, other, and none")
+	require.Equal(t, float64(n-metrics.MaxClientNames), value(t, fams, ops, "client", "other"))
+
+	fams = scrape(t, api2.m.Handler())
+	require.Equal(t, 1.0, value(t, fams, ops, "operation", "other", "client", "other"))
+	require.Equal(t, 1.0, value(t, fams, ops, "operation", "Fine", "client", "other"))
+}
+
+func distinct(vals []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range vals {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
 		}
 	}
+	return out
 }
 
 func TestGraphQL_RefusedSubscriptionCountedOnce(t *testing.T) {

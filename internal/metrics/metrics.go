@@ -7,9 +7,11 @@
 // nothing registers behind the service's back (no init() registration).
 //
 // Labels take values from small fixed sets only. A label value that a client
-// can choose (a URL path, a method token, an operation name, an error code an
-// extension made up) would let any client grow the series without bound and
-// exhaust the memory of the service and of Prometheus.
+// can choose (a URL path, a method token, an error code an extension made up)
+// would let any client grow the series without bound and exhaust the memory
+// of the service and of Prometheus. Operation and client names, which
+// clients choose, are bounded instead: the first names seen are labels,
+// later ones "other" (see names.go).
 package metrics
 
 import (
@@ -35,13 +37,18 @@ type Metrics struct {
 	operations *prometheus.CounterVec
 	opDuration *prometheus.HistogramVec
 	errors     *prometheus.CounterVec
+
+	// opNames and clients bound the operation and client labels.
+	opNames, clients *nameSet
 }
 
 // New returns Metrics with a fresh registry that already holds the Go
 // runtime and process collectors.
 func New() *Metrics {
 	m := &Metrics{
-		reg: prometheus.NewRegistry(),
+		reg:     prometheus.NewRegistry(),
+		opNames: newNameSet(MaxOperationNames, SaneOperationName, LabelAnonymous),
+		clients: newNameSet(MaxClientNames, SaneClientName, LabelNone),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "http", Name: "requests_total",
 			Help: "HTTP requests answered, by method, route and status code. Streams count when they end.",
@@ -57,13 +64,13 @@ func New() *Metrics {
 		}, []string{"kind"}),
 		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "graphql", Name: "operations_total",
-			Help: "GraphQL operations executed, by type (query, mutation, subscription).",
-		}, []string{"type"}),
+			Help: "GraphQL operations executed, by type (query, mutation, subscription), operation name (the first 100 names; later ones are \"other\", an unnamed one \"anonymous\") and client (apollographql-client-name: the first 20; \"none\" without one).",
+		}, []string{"type", "operation", "client"}),
 		opDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Subsystem: "graphql", Name: "operation_duration_seconds",
-			Help:    "Time from the start of a GraphQL query or mutation to its last response; subscriptions are left out.",
+			Help:    "Time from the start of a GraphQL query or mutation to its last response, by type and operation name (as in conduit_graphql_operations_total); subscriptions are left out.",
 			Buckets: prometheus.DefBuckets,
-		}, []string{"type"}),
+		}, []string{"type", "operation"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "graphql", Name: "errors_total",
 			Help: "Errors in GraphQL responses, by extensions.code (OTHER for a missing or unknown code).",
@@ -81,7 +88,7 @@ func New() *Metrics {
 		m.streamsOpen.WithLabelValues(kind)
 	}
 	for _, t := range operationTypes {
-		m.operations.WithLabelValues(t)
+		m.operations.WithLabelValues(t, LabelAnonymous, LabelNone)
 	}
 	for code := range knownCodes {
 		m.errors.WithLabelValues(code)

@@ -34,9 +34,10 @@ func parse(tb testing.TB, contentType string, body io.Reader) map[string]*dto.Me
 	return fams
 }
 
-// value returns the value of the series of family name with exactly these
-// labels (name, value, name, value, …): a counter's or gauge's value, a
-// histogram's sample count; 0 when there is no such series.
+// value returns the sum over the series of family name that have these
+// labels (name, value, name, value, …), whatever their other labels: a
+// counter's or gauge's value, a histogram's sample count; 0 when there is
+// no such series.
 func value(tb testing.TB, fams map[string]*dto.MetricFamily, name string, labels ...string) float64 {
 	tb.Helper()
 	fam, ok := fams[name]
@@ -47,21 +48,22 @@ func value(tb testing.TB, fams map[string]*dto.MetricFamily, name string, labels
 	for i := 0; i+1 < len(labels); i += 2 {
 		want[labels[i]] = labels[i+1]
 	}
+	sum := 0.0
 	for _, m := range fam.GetMetric() {
-		if equalLabels(labelMap(m), want) {
+		if hasLabels(labelMap(m), want) {
 			switch fam.GetType() {
 			case dto.MetricType_COUNTER:
-				return m.GetCounter().GetValue()
+				sum += m.GetCounter().GetValue()
 			case dto.MetricType_GAUGE:
-				return m.GetGauge().GetValue()
+				sum += m.GetGauge().GetValue()
 			case dto.MetricType_HISTOGRAM:
-				return float64(m.GetHistogram().GetSampleCount())
+				sum += float64(m.GetHistogram().GetSampleCount())
 			default:
 				tb.Fatalf("%s: unexpected type %s", name, fam.GetType())
 			}
 		}
 	}
-	return 0
+	return sum
 }
 
 func labelMap(m *dto.Metric) map[string]string {
@@ -72,12 +74,10 @@ func labelMap(m *dto.Metric) map[string]string {
 	return got
 }
 
-func equalLabels(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
+// hasLabels reports whether labels has every label of want, with its value.
+func hasLabels(labels, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := labels[k]; !ok || got != v {
 			return false
 		}
 	}

@@ -56,3 +56,15 @@ func WithStatementCounter(ctx context.Context) (context.Context, *atomic.Int64) 
 
 // Statements returns how many SQL statements this DB has run since Open.
 func (db *DB) Statements() int64 { return db.hook.total.Load() }
+
+// AddQueryHook adds a hook (tracing) to every statement of this DB, on the
+// writer and the readers. Call it before the DB is used.
+func (db *DB) AddQueryHook(hook bun.QueryHook) {
+	shared := db.reader == db.writer
+	db.writer = db.writer.WithQueryHook(hook)
+	if shared {
+		db.reader = db.writer
+	} else {
+		db.reader = db.reader.WithQueryHook(hook)
+	}
+}
