@@ -33,10 +33,21 @@ type Limits struct {
 	Depth       int // nesting of selection sets
 	Aliases     int // aliased fields
 	Fields      int // fields of a document, fragments expanded; introspection counts extra
+	// SubscriptionComplexity is the complexity limit of a subscription,
+	// whose selection is resolved again for every event: tighter than
+	// Complexity, which still applies when it is lower.
+	SubscriptionComplexity int
+	// SubscriptionsPerSocket caps the operations in progress on one
+	// websocket (subscriptions, mostly); 0 is no cap.
+	SubscriptionsPerSocket int
+	// StreamsPerClient caps the websockets and event streams one client
+	// (as the rate limit names it) holds open at once; 0 is no cap.
+	StreamsPerClient int
 }
 
 // DefaultLimits are the limits when none are configured.
-var DefaultLimits = Limits{BodyBytes: 1 << 20, BodyTimeout: 30 * time.Second, Tokens: 10_000, Complexity: 20_000, Depth: 12, Aliases: 30, Fields: 500}
+var DefaultLimits = Limits{BodyBytes: 1 << 20, BodyTimeout: 30 * time.Second, Tokens: 10_000, Complexity: 20_000, Depth: 12, Aliases: 30, Fields: 500,
+	SubscriptionComplexity: 200, SubscriptionsPerSocket: 100, StreamsPerClient: 20}
 
 // DefaultRateLimit is generous for one person's browser and app, and stops
 // a script that hammers the API from one address.
@@ -86,9 +97,15 @@ type Options struct {
 // New returns the HTTP handler of the whole service.
 func New(o Options) http.Handler {
 	mux := http.NewServeMux()
+	// One set of buckets for requests and for the operations of websockets.
+	var rate *limiters
+	if o.RateLimit.PerSecond > 0 {
+		rate = newLimiters(o.RateLimit)
+	}
 	// The rate limit comes before the body is read, so a flood costs little.
-	gql := withStreamStop(o.Stopping, withClientIP(o.RateLimit.ClientIPHeader, withAuth(o.Authenticate, withRateLimit(o.RateLimit,
-		withBodyLimit(o.Limits.BodyBytes, graphQLMethods(newGraphQL(o)))))))
+	gql := withStreamStop(o.Stopping, withClientIP(o.RateLimit.ClientIPHeader, withAuth(o.Authenticate, withRateLimit(rate,
+		withStreamCap(o.Limits.StreamsPerClient, o.RateLimit.ClientIPHeader,
+			withBodyLimit(o.Limits.BodyBytes, graphQLMethods(newGraphQL(o, rate))))))))
 	mux.Handle("/graphql", gql)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -112,9 +129,10 @@ func New(o Options) http.Handler {
 }
 
 // newGraphQL builds gqlgen's server with Conduit's transports and limits.
-func newGraphQL(o Options) *handler.Server {
+// rate, when not nil, counts each operation a websocket starts.
+func newGraphQL(o Options, rate *limiters) *handler.Server {
 	srv := handler.New(o.Schema)
-	srv.AddTransport(websocketTransport(o))
+	srv.AddTransport(websocketTransport(o, rate))
 	srv.AddTransport(transport.SSE{KeepAlivePingInterval: wsKeepAlive})
 	srv.AddTransport(httpTransport{})
 	queries := lru.New[*ast.QueryDocument](1000)
@@ -133,7 +151,7 @@ func newGraphQL(o Options) *handler.Server {
 	}
 	// After the persisted queries, which fill in the document to measure.
 	srv.Use(documentLimit{Limits: o.Limits, cache: queries})
-	srv.Use(extension.FixedComplexityLimit(o.Limits.Complexity))
+	srv.Use(complexityLimit(o.Limits))
 	srv.Use(nulArguments{})
 	if o.Metrics != nil {
 		srv.Use(o.Metrics.GraphQL())
