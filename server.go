@@ -340,29 +340,30 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 	articles := cache.NewArticleService(store.NewArticleService(db), c)
 	comments := cache.NewCommentService(store.NewCommentService(db), c)
 	factory := loaders.NewFactory(loaders.Services{Users: users, Articles: articles})
-	res := &resolvers.Resolver{Users: users, Articles: articles, Comments: comments, Events: d.events, Tokens: tokens, Logger: log}
+	res := &resolvers.Resolver{Users: users, Articles: articles, Comments: comments, Events: d.events, Tokens: tokens, Logger: log, Loaders: factory}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
 	m := metrics.New()
 	observe(m, db, d.cache)
 	return httpapi.New(httpapi.Options{
-		Schema:         schema,
-		Limits:         cfg.Limits,
-		RateLimit:      cfg.RateLimit,
-		Trusted:        cfg.Trusted,
-		Playground:     cfg.Playground,
-		Introspection:  cfg.Introspection,
-		CORSOrigins:    cfg.CORSOrigins,
-		Authenticate:   authn.Context,
-		PerResponse:    func(ctx context.Context) context.Context { return loaders.With(ctx, factory.New(ctx)) },
-		WebsocketInit:  authn.WebsocketInit,
-		Recheck:        authn.Recheck,
-		Stopping:       d.stopping,
-		ErrorPresenter: resolvers.ErrorPresenter(log),
-		Recover:        resolvers.RecoverFunc(log),
-		Ready:          readiness(db, d.cache),
-		Metrics:        m,
-		Logger:         log,
-		AccessLog:      d.accessLog,
+		Schema:          schema,
+		Limits:          cfg.Limits,
+		RateLimit:       cfg.RateLimit,
+		Trusted:         cfg.Trusted,
+		Playground:      cfg.Playground,
+		Introspection:   cfg.Introspection,
+		CORSOrigins:     cfg.CORSOrigins,
+		Authenticate:    authn.Context,
+		PerResponse:     factory.ForResponse,
+		PerSubscription: factory.ForSubscription,
+		WebsocketInit:   authn.WebsocketInit,
+		Recheck:         authn.Recheck,
+		Stopping:        d.stopping,
+		ErrorPresenter:  resolvers.ErrorPresenter(log),
+		Recover:         resolvers.RecoverFunc(log),
+		Ready:           readiness(db, d.cache),
+		Metrics:         m,
+		Logger:          log,
+		AccessLog:       d.accessLog,
 	})
 }
 

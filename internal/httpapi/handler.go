@@ -73,6 +73,9 @@ type Options struct {
 	// PerResponse prepares the context of each GraphQL response (loaders):
 	// once for a query or mutation, once per event of a subscription.
 	PerResponse func(ctx context.Context) context.Context
+	// PerSubscription, when not nil, prepares the context of a
+	// subscription once, before it starts (the loaders its events share).
+	PerSubscription func(ctx context.Context) context.Context
 	// Recheck checks again the credential of ctx's viewer, which a
 	// websocket or event stream keeps long after its request began: an
 	// error ends the stream (see forbidStream). Nil checks nothing.
@@ -159,6 +162,14 @@ func newGraphQL(o Options, rate *limiters) *handler.Server {
 	present := withLimitCodes(o.ErrorPresenter)
 	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(o.Recover)
+	if o.PerSubscription != nil {
+		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+			if isSubscription(ctx) {
+				ctx = o.PerSubscription(ctx)
+			}
+			return next(ctx)
+		})
+	}
 	if o.Recheck != nil {
 		// A stream's token is checked as each operation starts, so that one
 		// revoked or expired runs nothing more (updateViewer on it would
