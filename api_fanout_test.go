@@ -31,6 +31,12 @@ type articleUpdate struct {
 // each with perSocket articleUpdated subscriptions of article.
 func subscribeMany(t *testing.T, api *testAPI, srv *httptest.Server, token, article string, sockets, perSocket int) []*wsClient {
 	t.Helper()
+	return subscribeManyTo(t, api, srv, articleUpdatedSub, token, article, sockets, perSocket)
+}
+
+// subscribeManyTo is subscribeMany with another subscription of article.
+func subscribeManyTo(t *testing.T, api *testAPI, srv *httptest.Server, query, token, article string, sockets, perSocket int) []*wsClient {
+	t.Helper()
 	before := api.db.Statements()
 	var init map[string]any
 	if token != "" {
@@ -40,7 +46,7 @@ func subscribeMany(t *testing.T, api *testAPI, srv *httptest.Server, token, arti
 	for range sockets {
 		c := mustDialWS(t, srv, protoTransportWS, init)
 		for i := range perSocket {
-			c.subscribe(strconv.Itoa(i), articleUpdatedSub, map[string]any{"id": article})
+			c.subscribe(strconv.Itoa(i), query, map[string]any{"id": article})
 		}
 		cs = append(cs, c)
 	}
@@ -113,6 +119,30 @@ func TestSubscriptionEventReadsShared(t *testing.T) {
 		many := statements(4, 50, 2)
 		t.Logf("one new comment: %d statements with 1 subscriber, %d with 200", one, many)
 		require.LessOrEqual(t, many, one+2, "the reads of one event do not grow with its subscribers")
+
+		// commentAdded reads the new comment and its author once too.
+		comments := func(sockets, perSocket int, body string) int64 {
+			const sub = `subscription($id: ID!) { commentAdded(articleId: $id) { body author { username viewerIsFollowing } } }`
+			cs := subscribeManyTo(t, api, srv, sub, "", a.ID, sockets, perSocket)
+			defer func() {
+				for _, c := range cs {
+					c.conn.CloseNow()
+				}
+			}()
+			return api.statements(func() {
+				api.mustAddComment(t, ann, a.ID, body)
+				for _, c := range cs {
+					for range perSocket {
+						m := c.next()
+						require.Equal(t, "next", m.Type, "%s", m.Payload)
+						require.JSONEq(t, `{"data":{"commentAdded":{"body":"`+body+`","author":{"username":"ann","viewerIsFollowing":false}}}}`, string(m.Payload))
+					}
+				}
+			})
+		}
+		one, many = comments(1, 1, "first"), comments(4, 50, "second")
+		t.Logf("commentAdded: %d statements with 1 subscriber, %d with 200", one, many)
+		require.LessOrEqual(t, many, one+2, "the reads of one comment do not grow with its subscribers")
 	})
 }
 

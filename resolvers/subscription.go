@@ -74,6 +74,16 @@ func stream[T any](ctx context.Context, r *Resolver, topic string, convert func(
 	return out, nil
 }
 
+type commentKey int64
+
+// eventComment reads a comment once for the loaders of ctx: the
+// subscribers of one event share the read.
+func eventComment(ctx context.Context, comments conduit.CommentService, id int64) (*conduit.Comment, error) {
+	v, err := loaders.For(ctx).Once(ctx, commentKey(id), func(ctx context.Context) (any, error) { return comments.CommentByID(ctx, id) })
+	c, _ := v.(*conduit.Comment)
+	return c, err
+}
+
 // subscribedArticle checks the article a subscription names and returns its id.
 func (r *subscriptionResolver) subscribedArticle(ctx context.Context, field, gid string) (int64, error) {
 	id, err := models.ParseID(field, models.TypeArticle, gid)
@@ -97,7 +107,7 @@ func (r *subscriptionResolver) CommentAdded(ctx context.Context, articleID strin
 		case conduit.EventArticleDeleted:
 			return nil, false, errEndStream
 		case conduit.EventCommentAdded:
-			c, err := notFoundIsNil(r.Comments.CommentByID(ctx, e.CommentID))
+			c, err := notFoundIsNil(eventComment(ctx, r.Comments, e.CommentID))
 			return c, c != nil, err
 		}
 		return nil, false, nil
@@ -143,13 +153,12 @@ func (r *subscriptionResolver) ArticleUpdated(ctx context.Context, gid string) (
 // FeedArticleAdded streams the articles that authors the viewer follows
 // publish from now on; following someone new takes effect at once.
 func (r *subscriptionResolver) FeedArticleAdded(ctx context.Context) (<-chan *conduit.Article, error) {
-	viewer, err := conduit.RequireViewer(ctx)
-	if err != nil {
+	if _, err := conduit.RequireViewer(ctx); err != nil {
 		return nil, err
 	}
 	return stream(ctx, r.Resolver, topicArticles, func(ctx context.Context, e conduit.Event) (*conduit.Article, bool, error) {
-		follows, err := r.Users.FollowingAmong(ctx, viewer.ID, []int64{e.AuthorID})
-		if err != nil || !follows[0] {
+		follows, err := loaders.For(ctx).ViewerIsFollowing().Load(ctx, e.AuthorID)
+		if err != nil || !follows {
 			return nil, false, err
 		}
 		a, err := notFoundIsNil(loaders.For(ctx).ArticleWithTags(ctx, e.ArticleID))

@@ -101,46 +101,58 @@ type Loaders struct {
 
 	signedIn atomic.Int64
 
-	mu       sync.Mutex
-	users    map[int64]bool // ids primed into UserByID
-	articles map[int64]*articleRead
+	mu    sync.Mutex
+	users map[int64]bool // ids primed into UserByID
+	reads map[any]*read  // Once
 
 	// shared loaders serve many subscribers: their reads ignore the end
 	// of the context that starts them.
 	shared bool
 }
 
-// articleRead is one ArticleWithTags read, which later callers wait for.
-type articleRead struct {
+// read is one Once call, which later callers wait for.
+type read struct {
 	done chan struct{}
-	a    *conduit.Article
+	v    any
 	err  error
 }
 
-// ArticleWithTags returns the article with its tags, as
-// ArticleService.ArticleByID does, read once for these loaders: the
-// subscribers of one event share the read.
-func (l *Loaders) ArticleWithTags(ctx context.Context, id int64) (*conduit.Article, error) {
+// Once returns what fetch returns for key, fetched once for these loaders:
+// the subscribers of one event share the read. Keys of different reads
+// must differ in type or value.
+func (l *Loaders) Once(ctx context.Context, key any, fetch func(context.Context) (any, error)) (any, error) {
 	l.mu.Lock()
-	if l.articles == nil {
-		l.articles = map[int64]*articleRead{}
+	if l.reads == nil {
+		l.reads = map[any]*read{}
 	}
-	r := l.articles[id]
+	r := l.reads[key]
 	if r == nil {
-		r = &articleRead{done: make(chan struct{})}
-		l.articles[id] = r
+		r = &read{done: make(chan struct{})}
+		l.reads[key] = r
 		l.mu.Unlock()
-		r.a, r.err = l.f.svc.Articles.ArticleByID(l.readContext(ctx), id)
-		close(r.done)
+		func() {
+			defer close(r.done)
+			r.v, r.err = fetch(l.readContext(ctx))
+		}()
 	} else {
 		l.mu.Unlock()
 	}
 	select {
 	case <-r.done:
-		return r.a, r.err
+		return r.v, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+type articleKey int64
+
+// ArticleWithTags returns the article with its tags, as
+// ArticleService.ArticleByID does, read once for these loaders (Once).
+func (l *Loaders) ArticleWithTags(ctx context.Context, id int64) (*conduit.Article, error) {
+	v, err := l.Once(ctx, articleKey(id), func(ctx context.Context) (any, error) { return l.f.svc.Articles.ArticleByID(ctx, id) })
+	a, _ := v.(*conduit.Article)
+	return a, err
 }
 
 // readContext is the context of a read: ctx, or for shared loaders ctx
