@@ -134,9 +134,9 @@ func (l *Loaders) Once(ctx context.Context, key any, fetch func(context.Context)
 			defer close(r.done)
 			r.v, r.err = fetch(l.readContext(ctx))
 		}()
-	} else {
-		l.mu.Unlock()
+		return r.v, r.err
 	}
+	l.mu.Unlock()
 	select {
 	case <-r.done:
 		return r.v, r.err
