@@ -108,6 +108,8 @@ func TestWebsocketOperationsRateLimited(t *testing.T) {
 		})
 	}
 	t.Run("SharedWithHTTPRequestsOfTheViewer", func(t *testing.T) {
+		cfg := cfg
+		cfg.RateLimit.PerSecond = 0.1 // nothing refills while the test runs
 		api := newTestAPIWith(t, testenv.SQLite(t), cfg)
 		srv := httptest.NewServer(api.handler)
 		defer srv.Close()
@@ -122,7 +124,7 @@ func TestWebsocketOperationsRateLimited(t *testing.T) {
 		require.Equal(t, http.StatusTooManyRequests, api.post(t, ann.Token, `{ viewer { username } }`, nil).Status)
 		// …and her socket's next operation is over her rate too.
 		c.subscribe("2", `{ viewer { username } }`, nil)
-		c.requireRefused("2", "RATE_LIMITED", "Too many operations; try again in 1 s.")
+		c.requireRefused("2", "RATE_LIMITED", "Too many operations; try again in ")
 	})
 }
 
