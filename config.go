@@ -157,6 +157,9 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.Int(&c.Limits.Depth, "max-depth", "CONDUIT_MAX_DEPTH", d.Depth, "deepest selection nesting")
 	e.Int(&c.Limits.Aliases, "max-aliases", "CONDUIT_MAX_ALIASES", d.Aliases, "most aliased fields in one operation")
 	e.Int(&c.Limits.Fields, "max-fields", "CONDUIT_MAX_FIELDS", d.Fields, "most fields in one document, fragments expanded (__schema and __type count 50 more)")
+	e.Int(&c.Limits.SubscriptionComplexity, "max-subscription-complexity", "CONDUIT_MAX_SUBSCRIPTION_COMPLEXITY", d.SubscriptionComplexity, "highest complexity of a subscription, whose selection is resolved for every event (--max-complexity still applies when lower)")
+	e.Int(&c.Limits.SubscriptionsPerSocket, "max-subscriptions-per-socket", "CONDUIT_MAX_SUBSCRIPTIONS_PER_SOCKET", d.SubscriptionsPerSocket, "most operations (subscriptions, mostly) in progress on one websocket; one more gets a RATE_LIMITED error; 0 turns this limit off")
+	e.Int(&c.Limits.StreamsPerClient, "max-sockets-per-client", "CONDUIT_MAX_SOCKETS_PER_CLIENT", d.StreamsPerClient, "most websockets and event streams one client (user, or IP address, when the request arrives) may hold open; one more gets HTTP 429; 0 turns this limit off")
 	var trusted string
 	e.String(&trusted, "trusted-documents", "CONDUIT_TRUSTED_DOCUMENTS", "", "JSON manifest of the documents to run, and no others (trusted-documents mode): id → document as GraphQL Code Generator's client preset and relay-compiler write it, or Apollo's persisted-query manifest")
 	var perSecond string
@@ -283,7 +286,10 @@ func (c *config) check() error {
 	if c.RateLimit.PerSecond > 0 && c.RateLimit.Burst < 1 {
 		errs = append(errs, errors.New("--rate-burst must be positive"))
 	}
-	for name, v := range map[string]int{"max-tokens": c.Limits.Tokens, "max-complexity": c.Limits.Complexity, "max-depth": c.Limits.Depth, "max-aliases": c.Limits.Aliases, "max-fields": c.Limits.Fields, "max-body-bytes": int(c.Limits.BodyBytes)} {
+	if c.Limits.SubscriptionsPerSocket < 0 || c.Limits.StreamsPerClient < 0 {
+		errs = append(errs, errors.New("--max-subscriptions-per-socket and --max-sockets-per-client must be 0 (off) or positive"))
+	}
+	for name, v := range map[string]int{"max-subscription-complexity": c.Limits.SubscriptionComplexity, "max-tokens": c.Limits.Tokens, "max-complexity": c.Limits.Complexity, "max-depth": c.Limits.Depth, "max-aliases": c.Limits.Aliases, "max-fields": c.Limits.Fields, "max-body-bytes": int(c.Limits.BodyBytes)} {
 		if v < 1 {
 			errs = append(errs, fmt.Errorf("--%s must be positive", name))
 		}

@@ -103,3 +103,32 @@ func TestProductionCORS(t *testing.T) {
 		require.NoError(t, check(map[string]string{}), "development keeps * as its default")
 	})
 }
+
+// The websocket limits come from flags or their CONDUIT_* twins, and a
+// negative cap or a subscription complexity below 1 is refused.
+func TestWebsocketLimitFlags(t *testing.T) {
+	parse := func(env map[string]string, args ...string) (config, error) {
+		var c config
+		f := newFlags("serve", "", func(k string) string { return env[k] }, io.Discard)
+		finish := serveFlags(f, &c)
+		require.NoError(t, f.parse(args))
+		return c, finish()
+	}
+	c, err := parse(nil)
+	require.NoError(t, err)
+	require.Equal(t, 200, c.Limits.SubscriptionComplexity)
+	require.Equal(t, 100, c.Limits.SubscriptionsPerSocket)
+	require.Equal(t, 20, c.Limits.StreamsPerClient)
+
+	c, err = parse(map[string]string{"CONDUIT_MAX_SUBSCRIPTIONS_PER_SOCKET": "7", "CONDUIT_MAX_SOCKETS_PER_CLIENT": "0"},
+		"--max-subscription-complexity", "50")
+	require.NoError(t, err)
+	require.Equal(t, 50, c.Limits.SubscriptionComplexity)
+	require.Equal(t, 7, c.Limits.SubscriptionsPerSocket)
+	require.Equal(t, 0, c.Limits.StreamsPerClient, "0 turns the cap off")
+
+	_, err = parse(nil, "--max-sockets-per-client", "-1")
+	require.ErrorContains(t, err, "--max-sockets-per-client")
+	_, err = parse(nil, "--max-subscription-complexity", "0")
+	require.ErrorContains(t, err, "--max-subscription-complexity must be positive")
+}

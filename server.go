@@ -372,7 +372,7 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 	articles := cache.NewArticleService(store.NewArticleService(db), c)
 	comments := cache.NewCommentService(store.NewCommentService(db), c)
 	factory := loaders.NewFactory(loaders.Services{Users: users, Articles: articles})
-	res := &resolvers.Resolver{Users: users, Articles: articles, Comments: comments, Events: d.events, Tokens: tokens, Logger: log}
+	res := &resolvers.Resolver{Users: users, Articles: articles, Comments: comments, Events: d.events, Tokens: tokens, Logger: log, Loaders: factory}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
 	m := metrics.New()
 	responses := responseCache(cfg, db, log)
@@ -391,7 +391,8 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 		CORSOrigins:      cfg.CORSOrigins,
 		CORSAllowHeaders: cfg.CORSHeaders,
 		Authenticate:     authn.Context,
-		PerResponse:      func(ctx context.Context) context.Context { return loaders.With(ctx, factory.New(ctx)) },
+		PerResponse:      factory.ForResponse,
+		PerSubscription:  factory.ForSubscription,
 		WebsocketInit:    authn.WebsocketInit,
 		Recheck:          authn.Recheck,
 		Stopping:         d.stopping,

@@ -7,6 +7,7 @@ import (
 
 	"github.com/conduit-graphql/conduit/graph"
 	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/conduit-graphql/conduit/internal/loaders"
 )
 
 // TokenIssuer signs tokens for signed-in users.
@@ -23,6 +24,8 @@ type Resolver struct {
 	Events   conduit.EventService
 	Tokens   TokenIssuer
 	Logger   *slog.Logger
+	// Loaders makes the loaders that a subscription's events share.
+	Loaders *loaders.Factory
 }
 
 var _ graph.ResolverRoot = (*Resolver)(nil)

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/conduit-graphql/conduit/internal/loaders"
 	"github.com/conduit-graphql/conduit/models"
 )
 
@@ -30,17 +31,28 @@ var errEndStream = errors.New("end of stream")
 // until the client leaves, the subject is deleted (errEndStream) or the hub
 // drops a subscriber that fell too far behind; then it closes the channel,
 // which completes the subscription. Events carry ids only: convert loads
-// what this subscriber sees, as its own viewer.
+// what this subscriber sees, as its own viewer, through the loaders that
+// every subscriber with that viewer shares for the event; the response
+// that resolves the event's selection reads through them too
+// (loaders.Handover), so N subscribers of one event cost one set of reads
+// per distinct viewer.
 func stream[T any](ctx context.Context, r *Resolver, topic string, convert func(context.Context, conduit.Event) (T, bool, error)) (<-chan T, error) {
 	in, err := r.Events.Subscribe(ctx, topic)
 	if err != nil {
 		return nil, err
 	}
 	out := make(chan T, 1)
+	viewerID := conduit.ViewerIDFromContext(ctx)
 	go func() {
 		defer close(out)
 		for e := range in {
-			v, ok, err := convert(ctx, e)
+			var l *loaders.Loaders
+			if e.Delivery != 0 {
+				l = r.Loaders.ForEvent(e.Delivery, viewerID)
+			} else {
+				l = r.Loaders.New(ctx) // a hub that does not number its events
+			}
+			v, ok, err := convert(loaders.With(ctx, l), e)
 			if errors.Is(err, errEndStream) {
 				return
 			} else if err != nil {
@@ -48,6 +60,9 @@ func stream[T any](ctx context.Context, r *Resolver, topic string, convert func(
 				continue
 			} else if !ok {
 				continue
+			}
+			if !loaders.Handover(ctx, l) {
+				return
 			}
 			select {
 			case out <- v:
@@ -57,6 +72,16 @@ func stream[T any](ctx context.Context, r *Resolver, topic string, convert func(
 		}
 	}()
 	return out, nil
+}
+
+type commentKey int64
+
+// eventComment reads a comment once for the loaders of ctx: the
+// subscribers of one event share the read.
+func eventComment(ctx context.Context, comments conduit.CommentService, id int64) (*conduit.Comment, error) {
+	v, err := loaders.For(ctx).Once(ctx, commentKey(id), func(ctx context.Context) (any, error) { return comments.CommentByID(ctx, id) })
+	c, _ := v.(*conduit.Comment)
+	return c, err
 }
 
 // subscribedArticle checks the article a subscription names and returns its id.
@@ -82,7 +107,7 @@ func (r *subscriptionResolver) CommentAdded(ctx context.Context, articleID strin
 		case conduit.EventArticleDeleted:
 			return nil, false, errEndStream
 		case conduit.EventCommentAdded:
-			c, err := notFoundIsNil(r.Comments.CommentByID(ctx, e.CommentID))
+			c, err := notFoundIsNil(eventComment(ctx, r.Comments, e.CommentID))
 			return c, c != nil, err
 		}
 		return nil, false, nil
@@ -117,7 +142,7 @@ func (r *subscriptionResolver) ArticleUpdated(ctx context.Context, gid string) (
 		if e.Kind == conduit.EventArticleDeleted {
 			return nil, false, errEndStream
 		}
-		a, err := r.Articles.ArticleByID(ctx, id)
+		a, err := loaders.For(ctx).ArticleWithTags(ctx, id)
 		if conduit.ErrorCode(err) == conduit.ENOTFOUND {
 			return nil, false, errEndStream
 		}
@@ -128,16 +153,15 @@ func (r *subscriptionResolver) ArticleUpdated(ctx context.Context, gid string) (
 // FeedArticleAdded streams the articles that authors the viewer follows
 // publish from now on; following someone new takes effect at once.
 func (r *subscriptionResolver) FeedArticleAdded(ctx context.Context) (<-chan *conduit.Article, error) {
-	viewer, err := conduit.RequireViewer(ctx)
-	if err != nil {
+	if _, err := conduit.RequireViewer(ctx); err != nil {
 		return nil, err
 	}
 	return stream(ctx, r.Resolver, topicArticles, func(ctx context.Context, e conduit.Event) (*conduit.Article, bool, error) {
-		follows, err := r.Users.FollowingAmong(ctx, viewer.ID, []int64{e.AuthorID})
-		if err != nil || !follows[0] {
+		follows, err := loaders.For(ctx).ViewerIsFollowing().Load(ctx, e.AuthorID)
+		if err != nil || !follows {
 			return nil, false, err
 		}
-		a, err := notFoundIsNil(r.Articles.ArticleByID(ctx, e.ArticleID))
+		a, err := notFoundIsNil(loaders.For(ctx).ArticleWithTags(ctx, e.ArticleID))
 		return a, a != nil, err
 	})
 }

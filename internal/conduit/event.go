@@ -18,6 +18,10 @@ type Event struct {
 	ArticleID int64  `json:"articleId,omitempty"`
 	CommentID int64  `json:"commentId,omitempty"`
 	AuthorID  int64  `json:"authorId,omitempty"`
+	// Delivery numbers the events this process's hub delivers (from 1):
+	// the subscribers of one event see the same number, so they can share
+	// what they read for it. It never travels between instances.
+	Delivery uint64 `json:"-"`
 }
 
 // EventService delivers events to subscribers of a topic, on this instance or

@@ -33,10 +33,21 @@ type Limits struct {
 	Depth       int // nesting of selection sets
 	Aliases     int // aliased fields
 	Fields      int // fields of a document, fragments expanded; introspection counts extra
+	// SubscriptionComplexity is the complexity limit of a subscription,
+	// whose selection is resolved again for every event: tighter than
+	// Complexity, which still applies when it is lower.
+	SubscriptionComplexity int
+	// SubscriptionsPerSocket caps the operations in progress on one
+	// websocket (subscriptions, mostly); 0 is no cap.
+	SubscriptionsPerSocket int
+	// StreamsPerClient caps the websockets and event streams one client
+	// (as the rate limit names it) holds open at once; 0 is no cap.
+	StreamsPerClient int
 }
 
 // DefaultLimits are the limits when none are configured.
-var DefaultLimits = Limits{BodyBytes: 1 << 20, BodyTimeout: 30 * time.Second, Tokens: 10_000, Complexity: 20_000, Depth: 12, Aliases: 30, Fields: 500}
+var DefaultLimits = Limits{BodyBytes: 1 << 20, BodyTimeout: 30 * time.Second, Tokens: 10_000, Complexity: 20_000, Depth: 12, Aliases: 30, Fields: 500,
+	SubscriptionComplexity: 200, SubscriptionsPerSocket: 100, StreamsPerClient: 20}
 
 // DefaultRateLimit is generous for one person's browser and app, and stops
 // a script that hammers the API from one address.
@@ -65,6 +76,9 @@ type Options struct {
 	// PerResponse prepares the context of each GraphQL response (loaders):
 	// once for a query or mutation, once per event of a subscription.
 	PerResponse func(ctx context.Context) context.Context
+	// PerSubscription, when not nil, prepares the context of a
+	// subscription once, before it starts (the loaders its events share).
+	PerSubscription func(ctx context.Context) context.Context
 	// Recheck checks again the credential of ctx's viewer, which a
 	// websocket or event stream keeps long after its request began: an
 	// error ends the stream (see forbidStream). Nil checks nothing.
@@ -104,9 +118,15 @@ type Options struct {
 // New returns the HTTP handler of the whole service.
 func New(o Options) http.Handler {
 	mux := http.NewServeMux()
+	// One set of buckets for requests and for the operations of websockets.
+	var rate *limiters
+	if o.RateLimit.PerSecond > 0 {
+		rate = newLimiters(o.RateLimit)
+	}
 	// The rate limit comes before the body is read, so a flood costs little.
-	gql := withStreamStop(o.Stopping, withClientIP(o.RateLimit.ClientIPHeader, withAuth(o.Authenticate, withRateLimit(o.RateLimit,
-		withBodyLimit(o.Limits.BodyBytes, withResponseCache(o.ResponseCache, o.Stopping, graphQLMethods(newGraphQL(o))))))))
+	gql := withStreamStop(o.Stopping, withClientIP(o.RateLimit.ClientIPHeader, withAuth(o.Authenticate, withRateLimit(rate,
+		withStreamCap(o.Limits.StreamsPerClient, o.RateLimit.ClientIPHeader,
+			withBodyLimit(o.Limits.BodyBytes, withResponseCache(o.ResponseCache, o.Stopping, graphQLMethods(newGraphQL(o, rate)))))))))
 	mux.Handle("/graphql", gql)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -130,9 +150,10 @@ func New(o Options) http.Handler {
 }
 
 // newGraphQL builds gqlgen's server with Conduit's transports and limits.
-func newGraphQL(o Options) *handler.Server {
+// rate, when not nil, counts each operation a websocket starts.
+func newGraphQL(o Options, rate *limiters) *handler.Server {
 	srv := handler.New(o.Schema)
-	srv.AddTransport(websocketTransport(o))
+	srv.AddTransport(websocketTransport(o, rate))
 	stream := streamTransport{transport.SSE{KeepAlivePingInterval: wsKeepAlive}}
 	srv.AddTransport(stream)
 	srv.AddTransport(incrementalTransport{mark: o.Incremental})
@@ -156,7 +177,7 @@ func newGraphQL(o Options) *handler.Server {
 	}
 	// After the persisted queries, which fill in the document to measure.
 	srv.Use(documentLimit{Limits: o.Limits, cache: queries})
-	srv.Use(extension.FixedComplexityLimit(o.Limits.Complexity))
+	srv.Use(complexityLimit(o.Limits))
 	srv.Use(nulArguments{})
 	if o.Metrics != nil {
 		srv.Use(o.Metrics.GraphQL())
@@ -167,6 +188,14 @@ func newGraphQL(o Options) *handler.Server {
 	present := withLimitCodes(o.ErrorPresenter)
 	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(o.Recover)
+	if o.PerSubscription != nil {
+		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+			if isSubscription(ctx) {
+				ctx = o.PerSubscription(ctx)
+			}
+			return next(ctx)
+		})
+	}
 	if o.Recheck != nil {
 		// A stream's token is checked as each operation starts, so that one
 		// revoked or expired runs nothing more (updateViewer on it would

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -28,6 +29,19 @@ func withLimitCodes(present graphql.ErrorPresenterFunc) graphql.ErrorPresenterFu
 		}
 		return e
 	}
+}
+
+// complexityLimit refuses operations over Limits.Complexity, and
+// subscriptions over Limits.SubscriptionComplexity too: a subscription's
+// selection is resolved for every event, for as long as it lasts.
+func complexityLimit(l Limits) *extension.ComplexityLimit {
+	return &extension.ComplexityLimit{Func: func(_ context.Context, opCtx *graphql.OperationContext) int {
+		op := opCtx.Doc.Operations.ForName(opCtx.OperationName)
+		if op != nil && op.Operation == ast.Subscription && l.SubscriptionComplexity > 0 {
+			return min(l.Complexity, l.SubscriptionComplexity)
+		}
+		return l.Complexity
+	}}
 }
 
 // introspectionCost is what a __schema or __type field counts for beyond

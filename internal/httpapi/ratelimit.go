@@ -79,19 +79,72 @@ func (l *limiters) reserve(client string) (ok bool, retryAfter time.Duration) {
 }
 
 // withRateLimit answers 429 RATE_LIMITED, with Retry-After, to a client
-// over its limit.
-func withRateLimit(cfg RateLimit, next http.Handler) http.Handler {
-	if cfg.PerSecond <= 0 {
+// over its limit; l nil limits nothing.
+func withRateLimit(l *limiters, next http.Handler) http.Handler {
+	if l == nil {
 		return next
 	}
-	l := newLimiters(cfg)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := l.reserve(clientKey(r, cfg.ClientIPHeader)); !ok {
-			secs := int(math.Ceil(wait.Seconds()))
+		if ok, wait := l.reserve(clientKey(r, l.cfg.ClientIPHeader)); !ok {
+			secs := retrySeconds(wait)
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			writeJSONError(w, http.StatusTooManyRequests, CodeRateLimited, "Too many requests; try again in "+strconv.Itoa(secs)+" s.")
 			return
 		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// retrySeconds rounds a wait up to whole seconds, as Retry-After says it.
+func retrySeconds(wait time.Duration) int { return int(math.Ceil(wait.Seconds())) }
+
+// streamCounts counts the open websockets and event streams of each client.
+type streamCounts struct {
+	mu       sync.Mutex
+	byClient map[string]int
+}
+
+// open counts one more stream of client unless it already has max.
+func (s *streamCounts) open(client string, max int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byClient[client] >= max {
+		return false
+	}
+	s.byClient[client]++
+	return true
+}
+
+func (s *streamCounts) close(client string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byClient[client]--; s.byClient[client] <= 0 {
+		delete(s.byClient, client)
+	}
+}
+
+// withStreamCap answers 429 RATE_LIMITED, before any upgrade, to a client
+// that already holds max websockets and event streams open (max 0: no cap).
+// The client is named as the rate limit names it, when the request
+// arrives: a websocket that signs in with connection_init counts against
+// its address.
+func withStreamCap(max int, ipHeader string, next http.Handler) http.Handler {
+	if max <= 0 {
+		return next
+	}
+	counts := &streamCounts{byClient: map[string]int{}}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isStream(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		client := clientKey(r, ipHeader)
+		if !counts.open(client, max) {
+			writeJSONError(w, http.StatusTooManyRequests, CodeRateLimited,
+				"Too many open websockets and event streams: "+strconv.Itoa(max)+" per client; close one before opening another.")
+			return
+		}
+		defer counts.close(client)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	coderws "github.com/coder/websocket"
+
+	"github.com/conduit-graphql/conduit/internal/conduit"
 )
 
 // Websocket timings: legacy graphql-ws clients get a keep-alive message,
@@ -28,8 +30,9 @@ const (
 )
 
 // websocketTransport serves subscriptions (and queries and mutations) over
-// both graphql-transport-ws and the legacy graphql-ws subprotocol.
-func websocketTransport(o Options) transport.Websocket {
+// both graphql-transport-ws and the legacy graphql-ws subprotocol; rate,
+// when not nil, counts each operation against its client's rate.
+func websocketTransport(o Options, rate *limiters) transport.Websocket {
 	accept := coderws.AcceptOptions{}
 	for _, origin := range o.CORSOrigins {
 		if origin == "*" {
@@ -41,8 +44,14 @@ func websocketTransport(o Options) transport.Websocket {
 		}
 	}
 	return transport.Websocket{
-		Implementation:        stoppingWebsocket{inner: transport.CoderWebsocketImplementation{AcceptOptions: accept}, stopping: o.Stopping},
-		InitFunc:              o.WebsocketInit,
+		Implementation: stoppingWebsocket{
+			inner:    transport.CoderWebsocketImplementation{AcceptOptions: accept},
+			stopping: o.Stopping,
+			rate:     rate,
+			ipHeader: o.RateLimit.ClientIPHeader,
+			maxOps:   o.Limits.SubscriptionsPerSocket,
+		},
+		InitFunc:              noteViewer(o.WebsocketInit),
 		InitTimeout:           wsInitTimeout,
 		KeepAlivePingInterval: wsKeepAlive,
 		PingPongInterval:      wsKeepAlive,
@@ -84,10 +93,26 @@ func streamRequest(r *http.Request, stopping <-chan struct{}) (*http.Request, co
 	return r.WithContext(ctx), cancel
 }
 
+// noteViewer wraps a websocket's connection_init check so that the
+// socket's operations count against the rate of the viewer it signs in.
+func noteViewer(init transport.WebsocketInitFunc) transport.WebsocketInitFunc {
+	if init == nil {
+		return nil
+	}
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		next, ack, err := init(ctx, p)
+		if e, ok := ctx.Value(streamEndKey{}).(*streamEnd); ok && err == nil && next != nil {
+			e.viewer.Store(conduit.ViewerIDFromContext(next))
+		}
+		return next, ack, err
+	}
+}
+
 // streamEnd ends one stream's request.
 type streamEnd struct {
 	cancel    context.CancelFunc
 	forbidden atomic.Bool
+	viewer    atomic.Int64 // signed in by a websocket's connection_init
 }
 
 type streamEndKey struct{}
@@ -128,9 +153,13 @@ func (streamTransport) Supports(r *http.Request) bool {
 
 // stoppingWebsocket closes websockets with 1012 (service restart) instead
 // of 1000 once the server is stopping, so clients reconnect to the next one.
+// It also checks the operations a client starts (operationConn).
 type stoppingWebsocket struct {
 	inner    transport.WebsocketImplementation
 	stopping <-chan struct{}
+	rate     *limiters // nil: operations are not rate limited
+	ipHeader string
+	maxOps   int
 }
 
 // Accept accepts the websocket and wraps it so a stop closes it with 1012.
@@ -141,10 +170,22 @@ func (s stoppingWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts t
 	}
 	end, _ := r.Context().Value(streamEndKey{}).(*streamEnd)
 	sc := &stoppingConn{WebsocketConn: conn, stopping: s.stopping, end: end}
-	if conn.Subprotocol() == protoTransportWS {
-		return &uniqueIDConn{stoppingConn: sc, active: map[string]bool{}}, nil
+	oc := &operationConn{stoppingConn: sc, legacy: conn.Subprotocol() != protoTransportWS, maxOps: s.maxOps, active: map[string]bool{}}
+	if s.rate != nil {
+		// The client is the viewer that connection_init signs in, else
+		// whoever the upgrade request came from.
+		upgrade := clientKey(r, s.ipHeader)
+		oc.allow = func() (bool, time.Duration) {
+			client := upgrade
+			if end != nil {
+				if id := end.viewer.Load(); id != 0 {
+					client = "user:" + itoa(id)
+				}
+			}
+			return s.rate.reserve(client)
+		}
 	}
-	return sc, nil
+	return oc, nil
 }
 
 type stoppingConn struct {

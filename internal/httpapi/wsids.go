@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 )
@@ -24,53 +26,116 @@ const errTokenGone = "The token is invalid or expired; sign in again."
 // errSubscriberExists ends the read loop of a socket closed with 4409.
 var errSubscriberExists = errors.New("subscribe with an id already in use")
 
-// uniqueIDConn enforces what graphql-transport-ws says of operation ids: a
-// subscribe with an id that is in use closes the socket with 4409. gqlgen
-// would silently start a second operation under the same id, and the
-// client could no longer tell their results apart or stop the first one.
-// An id is in use from the client's subscribe until either side completes
-// it (or the server reports its error).
-type uniqueIDConn struct {
+// operationConn checks each operation a client starts on a websocket
+// before gqlgen sees it, on both subprotocols:
+//
+//   - it counts against the client's request rate (allow), and one over
+//     the rate gets an error with code RATE_LIMITED;
+//   - at most maxOps operations are in progress at once, and one more gets
+//     an error with code RATE_LIMITED;
+//   - an operation id is used once at a time, as graphql-transport-ws
+//     says: a subscribe with an id in use closes the socket with 4409
+//     there, and gets an error on the legacy protocol. gqlgen would
+//     silently start a second operation under the same id, and the client
+//     could no longer tell their results apart or stop the first one.
+//
+// A refused operation never starts, and the socket stays open. An id is in
+// use from the client's subscribe (start) until either side completes it
+// (stop) or the server reports its error.
+type operationConn struct {
 	*stoppingConn
+	legacy bool
+	maxOps int // 0: no cap
+	// allow takes one operation from the client's rate, or says how long
+	// until one is free; nil allows all.
+	allow func() (bool, time.Duration)
+
 	mu     sync.Mutex
 	active map[string]bool
 }
 
-// NextReader reads the next message and checks its id before gqlgen sees it.
-func (c *uniqueIDConn) NextReader() (int, io.Reader, error) {
-	typ, r, err := c.stoppingConn.NextReader()
-	if err != nil {
-		return typ, r, err
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return typ, nil, err
-	}
-	var m struct {
-		ID   string `json:"id"`
-		Type string `json:"type"`
-	}
-	if json.Unmarshal(data, &m) == nil && m.ID != "" {
-		c.mu.Lock()
-		dup := m.Type == "subscribe" && c.active[m.ID]
+// NextReader reads the next message and checks it before gqlgen sees it;
+// a refused operation is answered here and the next message read.
+func (c *operationConn) NextReader() (int, io.Reader, error) {
+	for {
+		typ, r, err := c.stoppingConn.NextReader()
+		if err != nil {
+			return typ, r, err
+		}
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return typ, nil, err
+		}
+		var m struct {
+			ID   string `json:"id"`
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(data, &m) != nil || m.ID == "" {
+			return typ, bytes.NewReader(data), nil
+		}
 		switch m.Type {
-		case "subscribe":
-			c.active[m.ID] = true
-		case "complete":
+		case "subscribe", "start":
+			refused, err := c.start(m.ID)
+			if err != nil {
+				return typ, nil, err
+			}
+			if refused {
+				continue
+			}
+		case "complete", "stop":
+			c.mu.Lock()
 			delete(c.active, m.ID)
+			c.mu.Unlock()
 		}
-		c.mu.Unlock()
-		if dup {
-			_ = c.stoppingConn.WriteClose(CloseSubscriberExists, truncate("Subscriber for "+m.ID+" already exists", 123))
-			return typ, nil, errSubscriberExists
+		return typ, bytes.NewReader(data), nil
+	}
+}
+
+// start checks an operation the client starts with id and marks the id in
+// use; refused says it was answered with an error instead.
+func (c *operationConn) start(id string) (refused bool, err error) {
+	c.mu.Lock()
+	inUse, n := c.active[id], len(c.active)
+	c.mu.Unlock()
+	if inUse && !c.legacy {
+		_ = c.stoppingConn.WriteClose(CloseSubscriberExists, truncate("Subscriber for "+id+" already exists", 123))
+		return true, errSubscriberExists
+	}
+	if inUse {
+		return true, c.refuse(id, codeValidationFailed, "Operation id "+strconv.Quote(id)+" is already in use; stop it or use another id.")
+	}
+	if c.allow != nil {
+		if ok, wait := c.allow(); !ok {
+			return true, c.refuse(id, CodeRateLimited, "Too many operations; try again in "+strconv.Itoa(retrySeconds(wait))+" s.")
 		}
 	}
-	return typ, bytes.NewReader(data), nil
+	if c.maxOps > 0 && n >= c.maxOps {
+		return true, c.refuse(id, CodeRateLimited, "This socket already has "+strconv.Itoa(c.maxOps)+
+			" operations in progress, the most it may have; complete one before starting another.")
+	}
+	c.mu.Lock()
+	c.active[id] = true
+	c.mu.Unlock()
+	return false, nil
+}
+
+// refuse answers operation id with an error: graphql-transport-ws's error
+// message ends the operation; the legacy protocol's is followed by
+// complete, as gqlgen does for errors before execution.
+func (c *operationConn) refuse(id, code, msg string) error {
+	errs := []any{map[string]any{"message": msg, "extensions": map[string]string{"code": code}}}
+	if err := c.stoppingConn.WriteJSON(map[string]any{"type": "error", "id": id, "payload": errs}); err != nil {
+		return err
+	}
+	if c.legacy {
+		return c.stoppingConn.WriteJSON(map[string]any{"type": "complete", "id": id})
+	}
+	return nil
 }
 
 // WriteJSON frees an operation's id when the server completes it or
 // reports its error, before the client can learn of it.
-func (c *uniqueIDConn) WriteJSON(v any) error {
+func (c *operationConn) WriteJSON(v any) error {
 	if id, typ := messageIDType(v); id != "" && (typ == "complete" || typ == "error") {
 		c.mu.Lock()
 		delete(c.active, id)
@@ -104,4 +169,4 @@ func truncate(s string, n int) string {
 	return s
 }
 
-var _ transport.WebsocketConn = (*uniqueIDConn)(nil)
+var _ transport.WebsocketConn = (*operationConn)(nil)

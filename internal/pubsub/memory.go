@@ -27,6 +27,8 @@ type Memory struct {
 	// subscribers' contexts end, so that Dropped can answer after the close.
 	dropped map[<-chan conduit.Event]struct{}
 	closed  bool
+	// deliveries numbers the events published (conduit.Event.Delivery).
+	deliveries uint64
 
 	// onIdle, when set, is called without mu after a topic loses its last
 	// subscriber to a cancel or a drop (not to Close). Redis uses it to
@@ -61,6 +63,8 @@ func (m *Memory) Publish(_ context.Context, topic string, e conduit.Event) error
 		return ErrClosed
 	}
 	subs := m.topics[topic]
+	m.deliveries++
+	e.Delivery = m.deliveries
 	drops := 0
 	for s := range subs {
 		select {

@@ -40,13 +40,21 @@ func subscribe(tb testing.TB, ctx context.Context, s conduit.EventService, topic
 	return ch
 }
 
-// recv returns the next event on ch, failing when ch closes or stays empty.
+// published is what the writer published: e without the hub's delivery
+// number (TestMemory_DeliveryNumbers checks those).
+func published(e conduit.Event) conduit.Event {
+	e.Delivery = 0
+	return e
+}
+
+// recv returns the next event on ch as published, failing when ch closes
+// or stays empty.
 func recv(tb testing.TB, ch <-chan conduit.Event) conduit.Event {
 	tb.Helper()
 	select {
 	case e, ok := <-ch:
 		require.True(tb, ok, "channel closed")
-		return e
+		return published(e)
 	case <-time.After(waitFor):
 		require.FailNow(tb, "no event")
 		return conduit.Event{}
@@ -64,7 +72,7 @@ func requireClosed(tb testing.TB, ch <-chan conduit.Event) []conduit.Event {
 			if !ok {
 				return got
 			}
-			got = append(got, e)
+			got = append(got, published(e))
 		case <-timeout:
 			require.FailNow(tb, "channel not closed")
 		}
@@ -89,6 +97,22 @@ func TestMemory_Delivery(t *testing.T) {
 	require.Empty(t, a1)
 	require.Empty(t, a2)
 	require.Empty(t, b)
+}
+
+// The subscribers of one publish see one delivery number, and each publish
+// a new one, so that they may share what they read for that event alone.
+func TestMemory_DeliveryNumbers(t *testing.T) {
+	ctx := t.Context()
+	m := newMemory(t, 0)
+	a1, a2 := subscribe(t, ctx, m, "a"), subscribe(t, ctx, m, "a")
+	require.NoError(t, m.Publish(ctx, "a", ev(1)))
+	require.NoError(t, m.Publish(ctx, "a", ev(1))) // the same event again
+	first1, first2 := <-a1, <-a2
+	second1, second2 := <-a1, <-a2
+	require.NotZero(t, first1.Delivery)
+	require.Equal(t, first1.Delivery, first2.Delivery)
+	require.Equal(t, second1.Delivery, second2.Delivery)
+	require.NotEqual(t, first1.Delivery, second1.Delivery)
 }
 
 func TestMemory_Order(t *testing.T) {
@@ -123,7 +147,7 @@ func TestMemory_Cancel(t *testing.T) {
 		require.Equal(t, 1, m.Subscribers("a"))
 
 		require.NoError(t, m.Publish(t.Context(), "a", ev(1)))
-		require.Equal(t, ev(1), <-stays)
+		require.Equal(t, ev(1), published(<-stays))
 	})
 }
 
