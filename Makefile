@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PLAYGROUND_DIST := internal/httpapi/playground/dist/index.html
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: run build playground generate check-generated test test-go fuzz conformance schema-check schema-release deps bench-deps vet bench bench-go load pgo clean
+.PHONY: run build playground playground-test browser-deps generate check-generated test test-go fuzz conformance schema-check schema-release deps bench-deps vet bench bench-go load pgo clean
 
 ## run: build the playground and the binary, then serve on :8080 with ./conduit.db
 run: build
@@ -44,6 +44,10 @@ deps:
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then $(call apt-install,$$missing); fi
 
+## browser-deps: install the headless browser that make playground-test drives (Chromium) where missing
+browser-deps:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { $(call apt-install, chromium); }
+
 ## bench-deps: deps, and the load generator and CPU pinning that make bench uses (wrk, taskset)
 bench-deps: deps
 	@missing=""; \
@@ -55,8 +59,8 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
-## test: everything: generated code, vet, Go tests on SQLite and PostgreSQL, the conformance audit
-test: deps playground check-generated vet schema-check test-go fuzz conformance
+## test: everything: generated code, vet, Go tests on SQLite and PostgreSQL, the conformance audit, the playground in a browser
+test: deps playground check-generated vet schema-check test-go fuzz conformance playground-test
 
 test-go:
 	CI=$${CI:-true} $(GO) test -race -count=1 -timeout 20m ./...
@@ -98,6 +102,10 @@ schema-release:
 ## conformance: the graphql-http audit against a freshly started binary
 conformance: build
 	cd conformance && npm ci --no-audit --no-fund && node run.mjs ../conduit
+
+## playground-test: open the playground of a freshly started binary in headless Chromium: editors, schema, a query, a subscription, and no request off its own origin
+playground-test: build browser-deps
+	cd web/playground && { test -d node_modules/puppeteer-core || npm ci --no-audit --no-fund; } && node browser-test.mjs ../../conduit
 
 clean:
 	rm -rf conduit internal/httpapi/playground/dist/assets internal/httpapi/playground/dist/index.html

@@ -15,12 +15,15 @@ import (
 var playgroundDist embed.FS
 
 // playgroundCSP allows nothing but this server. GraphiQL's stylesheet embeds its
-// fonts as data: URIs, and its editor components (CodeMirror, Radix) set style
+// fonts as data: URIs, and its editor (Monaco) and components (Radix) set style
 // attributes at run time, hence data: fonts and 'unsafe-inline' styles; scripts
-// are files only ('self'), no inline script and no eval. Websockets are listed
+// are files only ('self'), no inline script and no eval. Monaco runs its language
+// services in web workers, which the bundle starts from its own files under
+// /assets/ (never blob: URLs), so worker-src is 'self' too. Websockets are listed
 // explicitly because older browsers do not let 'self' cover ws:/wss:.
 const playgroundCSP = "default-src 'none'; " +
 	"script-src 'self'; " +
+	"worker-src 'self'; " +
 	"style-src 'self' 'unsafe-inline'; " +
 	"img-src 'self' data:; " +
 	"font-src 'self' data:; " +

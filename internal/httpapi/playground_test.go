@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
 	"regexp"
 	"strings"
 	"testing"
@@ -34,12 +36,12 @@ func pgGet(t *testing.T, srv *httptest.Server, path string) (*http.Response, str
 func pgRequireCSP(t *testing.T, resp *http.Response) {
 	t.Helper()
 	csp := resp.Header.Get("Content-Security-Policy")
-	for _, want := range []string{"default-src 'none'", "script-src 'self'", "connect-src 'self' ws: wss:"} {
+	for _, want := range []string{"default-src 'none'", "script-src 'self'", "worker-src 'self'", "connect-src 'self' ws: wss:"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("Content-Security-Policy = %q, want it to contain %q", csp, want)
 		}
 	}
-	if strings.Contains(csp, "http:") || strings.Contains(csp, "https:") || strings.Contains(csp, "*") {
+	if strings.Contains(csp, "http:") || strings.Contains(csp, "https:") || strings.Contains(csp, "*") || strings.Contains(csp, "blob:") {
 		t.Errorf("Content-Security-Policy = %q allows other hosts", csp)
 	}
 }
@@ -114,9 +116,60 @@ func TestPlayground_Built(t *testing.T) {
 			styles++
 		}
 	}
-	if scripts < 4 || styles < 1 {
-		t.Errorf("index.html references %d scripts and %d stylesheets, want React, ReactDOM, GraphiQL, init and CSS", scripts, styles)
+	if scripts != 1 || styles < 1 {
+		t.Errorf("index.html references %d scripts and %d stylesheets, want the one bundle and its CSS", scripts, styles)
 	}
+
+	// The files the bundle loads by itself (Monaco's workers, its icon font)
+	// are not named in index.html: every file under assets/ must be served
+	// the same way, and none may point at a source map the server lacks.
+	entries, err := fs.ReadDir(playgroundFS(), "assets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantType[".ttf"] = "font/ttf"
+	scriptText := pgBundle(t, srv, html)
+	workers := map[string]bool{}
+	for _, e := range entries {
+		ref := "/assets/" + e.Name()
+		resp, body := pgGet(t, srv, ref)
+		ext := path.Ext(ref)
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s = %d, want 200", ref, resp.StatusCode)
+		}
+		if want, ok := wantType[ext]; !ok || !strings.HasPrefix(resp.Header.Get("Content-Type"), want) {
+			t.Errorf("GET %s Content-Type = %q, want %q", ref, resp.Header.Get("Content-Type"), want)
+		}
+		// A worker's own requests answer to the policy its script was served with.
+		pgRequireCSP(t, resp)
+		if strings.Contains(body, "sourceMappingURL=") {
+			t.Errorf("%s references a source map", ref)
+		}
+		for _, label := range []string{"editor", "json", "graphql"} {
+			if strings.HasPrefix(e.Name(), label+".worker.") && ext == ".js" {
+				workers[label] = true
+				if !strings.Contains(scriptText, ref) {
+					t.Errorf("no script names the worker %s", ref)
+				}
+			}
+		}
+	}
+	if len(workers) != 3 {
+		t.Errorf("workers in assets/: %v, want Monaco's editor, json and graphql workers", workers)
+	}
+}
+
+// pgBundle returns the text of the scripts that index.html loads.
+func pgBundle(t *testing.T, srv *httptest.Server, html string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, m := range pgAttrURL.FindAllStringSubmatch(html, -1) {
+		if strings.HasSuffix(m[1], ".js") {
+			_, body := pgGet(t, srv, m[1])
+			b.WriteString(body)
+		}
+	}
+	return b.String()
 }
 
 func TestPlayground_NotBuilt(t *testing.T) {
