@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"io"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -50,8 +51,15 @@ func TestIntrospectionWithinDefaultLimits(t *testing.T) {
 	for _, want := range []string{"Query", "Mutation", "Subscription", "Article", "User", "DateTime"} {
 		require.True(t, names[want], "type %s", want)
 	}
+	// What graphql-js's getIntrospectionQuery writes today, every option on
+	// (nine ofType levels): codegen, GraphiQL and other tools send it.
+	current, err := os.ReadFile("testdata/introspection-graphql-js.graphql")
+	require.NoError(t, err)
+	resp := api.post(t, "", string(current), nil)
+	require.Empty(t, resp.Errors, "graphql-js's introspection query was refused")
+	require.Contains(t, string(resp.Data), `"name":"Article"`)
 	// Depth still counts for data: the limit was not simply switched off.
-	resp := api.post(t, "", `{ user(username: "x") { followers { nodes { followers { nodes { followers { nodes { followers { nodes { followers { nodes { followers { nodes { username } } } } } } } } } } } } } }`, nil)
+	resp = api.post(t, "", `{ user(username: "x") { followers { nodes { followers { nodes { followers { nodes { followers { nodes { followers { nodes { followers { nodes { username } } } } } } } } } } } } } }`, nil)
 	require.Equal(t, "QUERY_TOO_COMPLEX", resp.code())
 }
 

@@ -30,18 +30,18 @@ func TestRepeatedFieldsRefusedBeforeValidation(t *testing.T) {
 	}
 
 	t.Run("ErrFieldsInFragments", func(t *testing.T) {
-		// 4 spreads of a 150-field fragment: the document is small, what
+		// 4 spreads of a 300-field fragment: the document is small, what
 		// it asks for is not.
-		frag := "fragment F on User { " + strings.Repeat("username ", 150) + "}"
+		frag := "fragment F on User { " + strings.Repeat("username ", 300) + "}"
 		resp := api.post(t, "", `{ a: viewer { ...F } b: viewer { ...F } c: viewer { ...F } d: viewer { ...F } } `+frag, nil)
 		require.Equal(t, "QUERY_TOO_COMPLEX", resp.code())
 	})
 	t.Run("ErrIntrospectionCosts", func(t *testing.T) {
-		resp := api.post(t, "", "{ "+strings.Repeat("__schema { description } ", 10)+"}", nil)
+		resp := api.post(t, "", "{ "+strings.Repeat("__schema { description } ", 20)+"}", nil)
 		require.Equal(t, "QUERY_TOO_COMPLEX", resp.code())
 	})
 	t.Run("UnderTheLimit", func(t *testing.T) {
-		resp := api.post(t, "", "{ "+strings.Repeat("__typename ", 450)+"}", nil)
+		resp := api.post(t, "", "{ "+strings.Repeat("__typename ", 950)+"}", nil)
 		require.Empty(t, resp.Errors)
 	})
 	t.Run("ErrConfiguredLimit", func(t *testing.T) {

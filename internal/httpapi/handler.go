@@ -46,7 +46,7 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits when none are configured.
-var DefaultLimits = Limits{BodyBytes: 1 << 20, BodyTimeout: 30 * time.Second, Tokens: 10_000, Complexity: 20_000, Depth: 12, Aliases: 30, Fields: 500,
+var DefaultLimits = Limits{BodyBytes: 1 << 20, BodyTimeout: 30 * time.Second, Tokens: 10_000, Complexity: 20_000, Depth: 12, Aliases: 30, Fields: 1000,
 	SubscriptionComplexity: 200, SubscriptionsPerSocket: 100, StreamsPerClient: 20}
 
 // DefaultRateLimit is generous for one person's browser and app, and stops
