@@ -107,13 +107,13 @@ check('a query spreading a fragment with an @connection reads its page from the 
   const operation = await load(ArticlesQuery, { author: username, first: 2 });
   pageRef = environment.lookup(operation.fragment).data;
   const { articles } = read(ArticlesFragment, pageRef).data;
+  articleRef = articles.edges[0]?.node;
   const got = articles.edges.map((e) => read(ArticleFragment, e.node).data.title);
   if (articles.totalCount !== 3 || JSON.stringify(got) !== JSON.stringify(titles.slice(0, 2))) {
     throw new Error(`got totalCount ${articles.totalCount}, titles ${JSON.stringify(got)}`);
   }
   const connection = storedConnection();
   if (!connection || connection.hasNextPage !== true) throw new Error(`the store holds the connection ${JSON.stringify(connection)}`);
-  articleRef = articles.edges[0].node;
 });
 
 check('the next page (the @refetchable pagination query) joins the same connection', async () => {
@@ -127,6 +127,7 @@ check('the next page (the @refetchable pagination query) joins the same connecti
 });
 
 check('a mutation updates the stored article by its global id, with no refetch', async () => {
+  if (!articleRef) throw new Error('no article: the first query read none');
   const before = read(ArticleFragment, articleRef);
   if (before.data.favoritesCount !== 0 || before.data.viewerHasFavorited !== false) throw new Error(`before: ${JSON.stringify(before.data)}`);
   const id = before.data.id;
@@ -144,6 +145,7 @@ check('a mutation updates the stored article by its global id, with no refetch',
 });
 
 check('a @refetchable fragment refetches its article through Query.node', async () => {
+  if (!articleRef) throw new Error('no article: the first query read none');
   const { id } = read(ArticleFragment, articleRef).data;
   const title = `Renamed ${suffix}`;
   await gql(`mutation($id: ID!, $t: String!) { updateArticle(input: {id: $id, title: $t}) { article { id } } }`, { id, t: title }, token);
