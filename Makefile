@@ -99,7 +99,7 @@ schema-check:
 schema-release:
 	cp schema.graphqls conformance/schema/release.graphqls
 
-## conformance: the graphql-http audit against a freshly started binary
+## conformance: the graphql-http audit, real clients (a Relay app among them) and trusted documents against a freshly started binary
 conformance: build
 	cd conformance && npm ci --no-audit --no-fund && node run.mjs ../conduit
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Starts a Conduit binary in an empty temporary folder (a fresh SQLite
-// database), waits until it is ready, runs the GraphQL-over-HTTP audit and
-// the real-client checks against it, and stops it. Then builds a trusted-
-// documents manifest with GraphQL Code Generator's client preset, starts
-// the binary again with --trusted-documents on it, and checks that it runs
-// those documents and no others. Exits non-zero when any step failed.
+// database), waits until it is ready, runs the GraphQL-over-HTTP audit, the
+// real-client checks and a Relay app (relay-compiler, relay-runtime) against
+// it, and stops it. Then builds a trusted-documents manifest with GraphQL
+// Code Generator's client preset, starts the binary again with
+// --trusted-documents on it, and checks that it runs those documents and no
+// others. Exits non-zero when any step failed.
 //
 //   node run.mjs ../conduit
 import { spawn } from 'node:child_process';
@@ -64,6 +65,7 @@ function runScript(name, ...args) {
 const plain = await start('plain', []);
 const audit = await runScript('./audit.mjs', `${plain.base}/graphql`);
 const clients = await runScript('./clients.mjs', `${plain.base}/graphql`);
+const relay = await runScript('./relay.mjs', resolve(binary), `${plain.base}/graphql`);
 await plain.stop();
 servers.delete(plain);
 
@@ -74,4 +76,4 @@ if (trusted === 0) {
   const server = await start('trusted', ['--trusted-documents', manifest]);
   trusted = await runScript('./trusted.mjs', `${server.base}/graphql`, manifest);
 }
-await finish(audit || clients || trusted);
+await finish(audit || clients || relay || trusted);
