@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/conduit-graphql/conduit/graph"
+	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
 const articleUpdatedSub = `subscription($id: ID!) { articleUpdated(id: $id) {
@@ -187,4 +190,33 @@ func TestSubscriptionEventViewerFields(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSubscriptionEventPayloadShared: one event resolves its payload once
+// per operation, variables and viewer, and the other subscribers get it
+// as it was. Not parallel: it reads process-wide counters.
+func TestSubscriptionEventPayloadShared(t *testing.T) {
+	api := newTestAPI(t, testenv.SQLite(t))
+	srv := httptest.NewServer(api.handler)
+	defer srv.Close()
+	ann := api.mustSignUp(t, "ann")
+	a := api.mustCreateArticle(t, ann, "Shared", "go")
+	cs := subscribeMany(t, api, srv, "", a.ID, 4, 50)
+	defer func() {
+		for _, c := range cs {
+			c.conn.CloseNow()
+		}
+	}()
+	computed0, shared0 := graph.EventPayloadStats()
+	api.mustAddComment(t, ann, a.ID, "news")
+	got := receive(t, cs, 50)
+	require.Len(t, got, 200)
+	for _, u := range got {
+		require.Equal(t, "Shared", u.ArticleUpdated.Title)
+		require.Equal(t, 1, u.ArticleUpdated.CommentsCount)
+	}
+	computed, shared := graph.EventPayloadStats()
+	t.Logf("200 subscribers: %d payloads computed, %d shared", computed-computed0, shared-shared0)
+	require.LessOrEqual(t, computed-computed0, int64(2), "the payload was resolved for each subscriber")
+	require.GreaterOrEqual(t, shared-shared0, int64(198))
 }

@@ -413,6 +413,17 @@ func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
 	return h
 }
 
+// The subscribers of one event with the same operation, variables and
+// viewer share its payload through the reads of that event's loaders.
+func init() {
+	graph.EventReads = func(ctx context.Context) graph.SharedReads {
+		if r := loaders.EventReads(ctx); r != nil {
+			return r
+		}
+		return nil
+	}
+}
+
 // responseCache returns the cache of answers to repeated queries, or nil
 // when it is off or cannot be exact: on PostgreSQL other instances commit
 // unseen, so there it is always off.
@@ -436,6 +447,10 @@ func responseCache(cfg config, db *store.DB, log *slog.Logger) *httpapi.Response
 func observe(m *metrics.Metrics, db *store.DB, c *cache.Cache, responses *httpapi.ResponseCache) {
 	m.CounterFunc("conduit_db_statements_total", "SQL statements sent to the database, BEGIN/COMMIT/ROLLBACK included.",
 		func() float64 { return float64(db.Statements()) })
+	m.CounterFunc("conduit_subscription_payloads_computed_total", "Payloads of subscription events resolved for a subscriber.",
+		func() float64 { c, _ := graph.EventPayloadStats(); return float64(c) })
+	m.CounterFunc("conduit_subscription_payloads_shared_total", "Payloads of subscription events given as they were to another subscriber of the same event, operation, variables and viewer.",
+		func() float64 { _, s := graph.EventPayloadStats(); return float64(s) })
 	if responses != nil {
 		for name, stat := range map[string]func(httpapi.ResponseCacheStats) int64{
 			"hits":   func(s httpapi.ResponseCacheStats) int64 { return s.Hits },

@@ -5,6 +5,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -4700,7 +4701,9 @@ func (ec *executionContext) _Subscription_commentAdded(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *conduit.Comment) graphql.Marshaler {
-			return ec.marshalNComment2ᚖgithubᚗcomᚋconduitᚑgraphqlᚋconduitᚋinternalᚋconduitᚐComment(ctx, selections, v)
+			return shareEventPayload(ctx, ec.OperationContext, field.Alias, func() graphql.Marshaler {
+				return ec.marshalNComment2ᚖgithubᚗcomᚋconduitᚑgraphqlᚋconduitᚋinternalᚋconduitᚐComment(ctx, selections, v)
+			})
 		},
 		true,
 		true,
@@ -4744,7 +4747,7 @@ func (ec *executionContext) _Subscription_commentDeleted(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
+			return shareEventPayload(ctx, ec.OperationContext, field.Alias, func() graphql.Marshaler { return ec.marshalNID2string(ctx, selections, v) })
 		},
 		true,
 		true,
@@ -4788,7 +4791,9 @@ func (ec *executionContext) _Subscription_articleUpdated(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *conduit.Article) graphql.Marshaler {
-			return ec.marshalNArticle2ᚖgithubᚗcomᚋconduitᚑgraphqlᚋconduitᚋinternalᚋconduitᚐArticle(ctx, selections, v)
+			return shareEventPayload(ctx, ec.OperationContext, field.Alias, func() graphql.Marshaler {
+				return ec.marshalNArticle2ᚖgithubᚗcomᚋconduitᚑgraphqlᚋconduitᚋinternalᚋconduitᚐArticle(ctx, selections, v)
+			})
 		},
 		true,
 		true,
@@ -4831,7 +4836,9 @@ func (ec *executionContext) _Subscription_feedArticleAdded(ctx context.Context, 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *conduit.Article) graphql.Marshaler {
-			return ec.marshalNArticle2ᚖgithubᚗcomᚋconduitᚑgraphqlᚋconduitᚋinternalᚋconduitᚐArticle(ctx, selections, v)
+			return shareEventPayload(ctx, ec.OperationContext, field.Alias, func() graphql.Marshaler {
+				return ec.marshalNArticle2ᚖgithubᚗcomᚋconduitᚑgraphqlᚋconduitᚋinternalᚋconduitᚐArticle(ctx, selections, v)
+			})
 		},
 		true,
 		true,
@@ -10324,3 +10331,64 @@ type deferredSlot struct{}
 
 // MarshalGQL writes the mark that the incremental transport removes.
 func (deferredSlot) MarshalGQL(w io.Writer) { _, _ = w.Write([]byte{0}) }
+
+// EventReads returns the reads that the subscribers of the event that ctx
+// resolves share with one another (nil: none): a subscription's payload
+// is one of them (shareEventPayload). Set it before serving. Written by
+// internal/execgen.
+var EventReads func(ctx context.Context) SharedReads
+
+// SharedReads runs fetch once per key; the callers with the same key get
+// what the first one got.
+type SharedReads interface {
+	Once(ctx context.Context, key any, fetch func(context.Context) (any, error)) (any, error)
+}
+
+var eventPayloadsComputed, eventPayloadsShared atomic.Int64
+
+// EventPayloadStats counts the payloads of subscription events computed,
+// and those given to another subscriber as they were.
+func EventPayloadStats() (computed, shared int64) {
+	return eventPayloadsComputed.Load(), eventPayloadsShared.Load()
+}
+
+type eventPayloadKey struct{ query, operation, variables, field string }
+
+var errPayloadNotShared = errors.New("the payload carried errors")
+
+// shareEventPayload marshals an event's value for this subscriber, or
+// gives the payload that a subscriber of the same event, operation,
+// variables and viewer computed: the selection resolves once per event and
+// shape, not once per subscriber. A payload with errors is not shared.
+func shareEventPayload(ctx context.Context, oc *graphql.OperationContext, alias string, marshal func() graphql.Marshaler) graphql.Marshaler {
+	var reads SharedReads
+	if EventReads != nil {
+		reads = EventReads(ctx)
+	}
+	vars, err := json.Marshal(oc.Variables)
+	if reads == nil || err != nil {
+		return marshal()
+	}
+	key := eventPayloadKey{query: oc.RawQuery, operation: oc.OperationName, variables: string(vars), field: alias}
+	var own graphql.Marshaler
+	v, err := reads.Once(ctx, key, func(context.Context) (any, error) {
+		before := len(graphql.GetErrors(ctx))
+		own = marshal()
+		eventPayloadsComputed.Add(1)
+		if len(graphql.GetErrors(ctx)) != before {
+			return nil, errPayloadNotShared
+		}
+		var b bytes.Buffer
+		own.MarshalGQL(&b)
+		return b.Bytes(), nil
+	})
+	if own != nil {
+		return own
+	}
+	payload, ok := v.([]byte)
+	if err != nil || !ok {
+		return marshal()
+	}
+	eventPayloadsShared.Add(1)
+	return graphql.WriterFunc(func(w io.Writer) { _, _ = w.Write(payload) })
+}

@@ -23,6 +23,11 @@
 //     otherwise a @defer'd field resolves in place, in the one response.
 //     The group cost every object its path and two allocations.
 //
+// And each subscription field marshals an event's value through
+// shareEventPayload: the subscribers of one event with the same operation,
+// variables and viewer resolve its selection once, and the others get the
+// payload as it was (a payload with errors is not shared).
+//
 // A field that would rely on its siblings running concurrently (a loader
 // Load that waits for other elements' keys) would be slow here, one loader
 // wait per element; the statement-budget tests catch that.
@@ -62,6 +67,9 @@ func run(configFile string) error {
 	out, err := serialSlices(src)
 	if err == nil {
 		out, err = lazyDeferredGroups(out)
+	}
+	if err == nil {
+		out, err = sharedEventPayloads(out)
 	}
 	if err == nil {
 		// Drop the imports that only the removed code used.
@@ -154,6 +162,102 @@ func lazyDeferredGroups(src []byte) ([]byte, error) {
 	})
 	return append(src, deferHelper...), nil
 }
+
+// subscriptionField is the generated function of one subscription field,
+// up to the next function; streamMarshal is the call in it that marshals
+// each event's value.
+var (
+	subscriptionField = regexp.MustCompile(`(?s)func \(ec \*executionContext\) _Subscription_\w+\(ctx context\.Context, field graphql\.CollectedField\) \(ret func\(ctx context\.Context\) graphql\.Marshaler\) \{.*?\n\}\n`)
+	streamMarshal     = regexp.MustCompile(`(?m)^(\t+)return (ec\.marshal[^(\s]+\(ctx, selections, v\))$`)
+)
+
+// sharedEventPayloads makes each subscription field marshal an event's
+// value through shareEventPayload, so that the subscribers of one event
+// with the same operation, variables and viewer resolve it once. It fails
+// when it finds no subscription field, or one whose marshalling it cannot
+// find.
+func sharedEventPayloads(src []byte) ([]byte, error) {
+	fields := subscriptionField.FindAllIndex(src, -1)
+	if len(fields) == 0 {
+		return nil, fmt.Errorf("no subscription field to share the events of: has gqlgen's field template changed?")
+	}
+	var bad error
+	src = subscriptionField.ReplaceAllFunc(src, func(f []byte) []byte {
+		if n := len(streamMarshal.FindAllIndex(f, -1)); n != 1 {
+			bad = fmt.Errorf("a subscription field marshals its events in %d places, want 1: has gqlgen's field template changed?", n)
+			return f
+		}
+		return streamMarshal.ReplaceAll(f, []byte("${1}return shareEventPayload(ctx, ec.OperationContext, field.Alias, func() graphql.Marshaler { return ${2} })"))
+	})
+	if bad != nil {
+		return nil, bad
+	}
+	return append(src, shareHelper...), nil
+}
+
+// shareHelper is appended to the generated executor.
+const shareHelper = `
+// EventReads returns the reads that the subscribers of the event that ctx
+// resolves share with one another (nil: none): a subscription's payload
+// is one of them (shareEventPayload). Set it before serving. Written by
+// internal/execgen.
+var EventReads func(ctx context.Context) SharedReads
+
+// SharedReads runs fetch once per key; the callers with the same key get
+// what the first one got.
+type SharedReads interface {
+	Once(ctx context.Context, key any, fetch func(context.Context) (any, error)) (any, error)
+}
+
+var eventPayloadsComputed, eventPayloadsShared atomic.Int64
+
+// EventPayloadStats counts the payloads of subscription events computed,
+// and those given to another subscriber as they were.
+func EventPayloadStats() (computed, shared int64) {
+	return eventPayloadsComputed.Load(), eventPayloadsShared.Load()
+}
+
+type eventPayloadKey struct{ query, operation, variables, field string }
+
+var errPayloadNotShared = errors.New("the payload carried errors")
+
+// shareEventPayload marshals an event's value for this subscriber, or
+// gives the payload that a subscriber of the same event, operation,
+// variables and viewer computed: the selection resolves once per event and
+// shape, not once per subscriber. A payload with errors is not shared.
+func shareEventPayload(ctx context.Context, oc *graphql.OperationContext, alias string, marshal func() graphql.Marshaler) graphql.Marshaler {
+	var reads SharedReads
+	if EventReads != nil {
+		reads = EventReads(ctx)
+	}
+	vars, err := json.Marshal(oc.Variables)
+	if reads == nil || err != nil {
+		return marshal()
+	}
+	key := eventPayloadKey{query: oc.RawQuery, operation: oc.OperationName, variables: string(vars), field: alias}
+	var own graphql.Marshaler
+	v, err := reads.Once(ctx, key, func(context.Context) (any, error) {
+		before := len(graphql.GetErrors(ctx))
+		own = marshal()
+		eventPayloadsComputed.Add(1)
+		if len(graphql.GetErrors(ctx)) != before {
+			return nil, errPayloadNotShared
+		}
+		var b bytes.Buffer
+		own.MarshalGQL(&b)
+		return b.Bytes(), nil
+	})
+	if own != nil {
+		return own
+	}
+	payload, ok := v.([]byte)
+	if err != nil || !ok {
+		return marshal()
+	}
+	eventPayloadsShared.Add(1)
+	return graphql.WriterFunc(func(w io.Writer) { _, _ = w.Write(payload) })
+}
+`
 
 // deferHelper is appended to the generated executor.
 const deferHelper = `

@@ -114,3 +114,37 @@ func TestGeneratedExecutorIsSerial(t *testing.T) {
 		t.Error("root fields no longer resolve concurrently")
 	}
 }
+
+func TestSharedEventPayloads(t *testing.T) {
+	field := "func (ec *executionContext) _Subscription_a(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {\n" +
+		"\treturn graphql.ResolveFieldStream(ctx, ec.OperationContext, field, nil, nil, nil,\n" +
+		"\t\tfunc(ctx context.Context, selections ast.SelectionSet, v *conduit.Article) graphql.Marshaler {\n" +
+		"\t\t\treturn ec.marshalNArticle2ᚖconduitᚐArticle(ctx, selections, v)\n" +
+		"\t\t},\n\t\ttrue,\n\t\ttrue,\n\t)\n}\n"
+	other := "func (ec *executionContext) _Article_b(ctx context.Context) graphql.Marshaler {\n\t\t\treturn ec.marshalNString2string(ctx, selections, v)\n}\n"
+	t.Run("OK", func(t *testing.T) {
+		out, err := sharedEventPayloads([]byte(field + other))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(out)
+		if !strings.Contains(s, "\t\t\treturn shareEventPayload(ctx, ec.OperationContext, field.Alias, func() graphql.Marshaler { return ec.marshalNArticle2ᚖconduitᚐArticle(ctx, selections, v) })\n") {
+			t.Errorf("the subscription field was not rewritten:\n%s", s)
+		}
+		if !strings.Contains(s, "return ec.marshalNString2string(ctx, selections, v)\n") {
+			t.Errorf("a field outside Subscription was rewritten:\n%s", s)
+		}
+		if !strings.Contains(s, "func shareEventPayload(") {
+			t.Error("the helper was not appended")
+		}
+	})
+	t.Run("ErrTemplateChanged", func(t *testing.T) {
+		if _, err := sharedEventPayloads([]byte(other)); err == nil {
+			t.Fatal("a source without subscription fields was accepted")
+		}
+		changed := strings.Replace(field, "(ctx, selections, v)", "(ctx, sel, v)", 1)
+		if _, err := sharedEventPayloads([]byte(changed)); err == nil {
+			t.Fatal("a subscription field without its marshalling was accepted")
+		}
+	})
+}

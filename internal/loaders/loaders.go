@@ -260,12 +260,32 @@ func With(ctx context.Context, l *Loaders) context.Context {
 // For returns the loaders of the operation that ctx belongs to; in a
 // subscription's response, those of the event it resolves.
 func For(ctx context.Context) *Loaders {
+	if l := find(ctx); l != nil {
+		return l
+	}
+	panic("loaders: none in the context")
+}
+
+// EventReads returns the reads that the subscribers of the event ctx
+// resolves share (Once), or nil when ctx has no loaders: the payload of a
+// subscription's event is shared through them (graph.EventReads).
+func EventReads(ctx context.Context) interface {
+	Once(ctx context.Context, key any, fetch func(context.Context) (any, error)) (any, error)
+} {
+	if l := find(ctx); l != nil {
+		return l
+	}
+	return nil
+}
+
+func find(ctx context.Context) *Loaders {
 	switch v := ctx.Value(loadersKey{}).(type) {
 	case *turn:
 		return v.cur.Load()
-	default:
-		return v.(*Loaders)
+	case *Loaders:
+		return v
 	}
+	return nil
 }
 
 // turn passes each event of one subscription, with the loaders shared for
