@@ -185,7 +185,7 @@ func newGraphQL(o Options, rate *limiters) *handler.Server {
 	if o.ResponseCache != nil {
 		srv.Use(responseCacheExtension{})
 	}
-	present := withLimitCodes(o.ErrorPresenter)
+	present := withLimitCodes(withClientTerms(o.ErrorPresenter))
 	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(o.Recover)
 	if o.PerSubscription != nil {
