@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -14,6 +19,7 @@ import (
 
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
+	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
@@ -380,4 +386,79 @@ func TestInternalError(t *testing.T) {
 	api.handler.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code, "a token that cannot be checked is not taken as anonymous")
 	require.Equal(t, http.StatusServiceUnavailable, httptestGet(api, "/readyz").Code)
+}
+
+// TestReadyzRefusedWrites: /readyz answered 200 while the database refused
+// every write, because it only pinged. It now takes the write lock (SQLite)
+// or asks whether the session is read-only (PostgreSQL), writing nothing.
+func TestReadyzRefusedWrites(t *testing.T) {
+	readyz := func(t *testing.T, dsn string) (int, map[string]string) {
+		t.Helper()
+		db, err := store.Open(context.Background(), dsn)
+		require.NoError(t, err)
+		t.Cleanup(func() { db.Close() })
+		d := deps{db: db, events: pubsub.NewMemory(pubsub.Options{Logger: slog.New(slog.DiscardHandler)}), stopping: make(chan struct{})}
+		api := &testAPI{handler: newHandler(testConfig(), d, slog.New(slog.DiscardHandler)), db: db}
+		rec := httptestGet(api, "/readyz")
+		var body map[string]string
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), rec.Body.String())
+		return rec.Code, body
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		path := testenv.SQLite(t)
+		newTestAPI(t, path) // migrated
+		code, body := readyz(t, path)
+		require.Equal(t, http.StatusOK, code, body)
+		size := fileSize(t, path)
+
+		code, body = readyz(t, "file:"+path+"?mode=ro")
+		require.Equal(t, http.StatusServiceUnavailable, code, body)
+		require.Equal(t, "refuses writes", body["database"])
+		require.Contains(t, body["reason"], "database refuses writes")
+		require.Contains(t, body["reason"], "readonly database")
+		require.Equal(t, size, fileSize(t, path), "the check does not grow the database")
+	})
+	t.Run("sqlite-disk-full", func(t *testing.T) {
+		// A small file system of its own to fill: mounting one needs root.
+		dir := t.TempDir()
+		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
+			t.Skipf("cannot mount a small file system to fill (not root?): %v %s", err, out)
+		}
+		// Lazily: the mapped wal-index of a closed database stays mapped.
+		t.Cleanup(func() { _ = exec.Command("umount", "--lazy", dir).Run() })
+		path := filepath.Join(dir, "conduit.db")
+		newTestAPI(t, path)
+		code, body := readyz(t, path)
+		require.Equal(t, http.StatusOK, code, body)
+
+		f, err := os.Create(filepath.Join(dir, "filler"))
+		require.NoError(t, err)
+		defer f.Close()
+		block := make([]byte, 64<<10)
+		for err == nil {
+			_, err = f.Write(block)
+		}
+		require.ErrorIs(t, err, syscall.ENOSPC)
+		code, body = readyz(t, path)
+		require.Equal(t, http.StatusServiceUnavailable, code, body)
+		require.Equal(t, "refuses writes", body["database"])
+		require.Contains(t, body["reason"], "database refuses writes: the disk that holds "+path+" is full")
+	})
+	t.Run("pg", func(t *testing.T) {
+		dsn := testenv.Postgres(t)
+		newTestAPI(t, dsn) // migrated
+		code, body := readyz(t, dsn)
+		require.Equal(t, http.StatusOK, code, body)
+
+		code, body = readyz(t, dsn+"&default_transaction_read_only=on")
+		require.Equal(t, http.StatusServiceUnavailable, code, body)
+		require.Equal(t, "refuses writes", body["database"])
+		require.Contains(t, body["reason"], "transaction_read_only is on")
+	})
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	return st.Size()
 }

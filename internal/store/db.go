@@ -38,6 +38,7 @@ type DB struct {
 	writer  *bun.DB
 	reader  *bun.DB
 	dialect string
+	path    string // the SQLite file
 	hook    *statementHook
 	now     func() time.Time
 
@@ -88,7 +89,7 @@ func (db *DB) openSQLite(ctx context.Context, dsn string) error {
 	if err != nil {
 		return err
 	}
-	db.dialect = DialectSQLite
+	db.dialect, db.path = DialectSQLite, sqlitePath(dsn)
 	w, err := sql.Open(sqliteshim.ShimName, wdsn)
 	if err != nil {
 		return err
