@@ -2,15 +2,24 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/conduit-graphql/conduit/internal/httpapi"
+	"github.com/conduit-graphql/conduit/internal/pubsub"
+	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
@@ -256,6 +265,99 @@ func TestRateLimit(t *testing.T) {
 	require.Equal(t, http.StatusOK, httptestGet(api, "/healthz").Code, "health checks are never limited")
 }
 
+// TestRateLimitSignedInPerIP: signed-in requests were limited per user
+// only, so one address rotating tokens was never limited. Signed-in
+// traffic from one address now shares a budget SignedInPerIP times a
+// user's.
+func TestRateLimitSignedInPerIP(t *testing.T) {
+	dsn := testenv.SQLite(t)
+	free := newTestAPI(t, dsn) // signs the users up without a limit
+	var tokens []string
+	for i := range 2 * httpapi.SignedInPerIP {
+		tokens = append(tokens, free.mustSignUp(t, fmt.Sprintf("rotor%d", i)).Token)
+	}
+	cfg := testConfig()
+	cfg.RateLimit = httpapi.RateLimit{PerSecond: 0.01, Burst: 3, ClientIPHeader: "X-Forwarded-For"}
+	api := newTestAPIWith(t, dsn, cfg)
+	request := func(ip, token string) *httptest.ResponseRecorder {
+		req := newGraphQLRequest(t, `{ viewer { username } }`)
+		req.Header.Set("X-Forwarded-For", ip)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		api.handler.ServeHTTP(rec, req)
+		return rec
+	}
+	// Six tokens (more than SignedInPerIP), each within its own user's
+	// burst, from one address.
+	ok, limited := 0, 0
+	var last *httptest.ResponseRecorder
+	for _, token := range tokens[:6] {
+		for range 3 {
+			rec := request("198.51.100.7", token)
+			switch rec.Code {
+			case http.StatusOK:
+				ok++
+			case http.StatusTooManyRequests:
+				limited, last = limited+1, rec
+			default:
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+		}
+	}
+	require.Equal(t, 3*httpapi.SignedInPerIP, ok, "the address's signed-in budget: %d users' bursts", httpapi.SignedInPerIP)
+	require.Equal(t, 18-ok, limited)
+	require.Contains(t, last.Body.String(), `"RATE_LIMITED"`)
+	require.NotEmpty(t, last.Header().Get("Retry-After"))
+
+	// Another address has its own budget, for tokens unused so far and for
+	// one whose user still has a token left: a refusal by the address did
+	// not spend the user's.
+	require.Equal(t, http.StatusOK, request("198.51.100.8", tokens[6]).Code)
+	require.Equal(t, http.StatusOK, request("198.51.100.8", tokens[5]).Code, "the user's budget was given back")
+	// A user over its own budget is refused from a fresh address too.
+	require.Equal(t, http.StatusTooManyRequests, request("198.51.100.9", tokens[0]).Code)
+}
+
+// TestProxyHeaderWithoutClientIPHeader: behind a proxy, with
+// --client-ip-header unset, every client shares the proxy's address and
+// its one rate limit. The first request that shows a proxy's header logs
+// one warning naming the flag; the rest log nothing more.
+func TestProxyHeaderWithoutClientIPHeader(t *testing.T) {
+	for _, header := range []string{"X-Forwarded-For", "Forwarded", "X-Real-IP"} {
+		t.Run(header, func(t *testing.T) {
+			api, logs := newLoggedTestAPI(t, testConfig())
+			require.Equal(t, http.StatusOK, api.send(t, newGraphQLRequest(t, `{ __typename }`)).Status)
+			require.NotContains(t, logs.String(), "client-ip-header", "no proxy header, no warning")
+			for i := range 20 {
+				req := newGraphQLRequest(t, `{ __typename }`)
+				req.Header.Set(header, fmt.Sprintf("203.0.113.%d", i))
+				require.Equal(t, http.StatusOK, api.send(t, req).Status)
+			}
+			require.Equal(t, 1, strings.Count(logs.String(), "--client-ip-header (CONDUIT_CLIENT_IP_HEADER) is not set"), logs.String())
+			require.Contains(t, logs.String(), "level=WARN")
+			require.Contains(t, logs.String(), "header="+header)
+		})
+	}
+	t.Run("HeaderSet", func(t *testing.T) {
+		cfg := testConfig()
+		cfg.RateLimit.ClientIPHeader = "X-Forwarded-For"
+		api, logs := newLoggedTestAPI(t, cfg)
+		req := newGraphQLRequest(t, `{ __typename }`)
+		req.Header.Set("X-Forwarded-For", "203.0.113.1")
+		require.Equal(t, http.StatusOK, api.send(t, req).Status)
+		require.NotContains(t, logs.String(), "client-ip-header")
+	})
+}
+
+// newLoggedTestAPI serves on SQLite and keeps what the server logs.
+func newLoggedTestAPI(t *testing.T, cfg config) (*testAPI, *testenv.Buffer) {
+	logs := &testenv.Buffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	hub := pubsub.NewMemory(pubsub.Options{Logger: log})
+	t.Cleanup(func() { hub.Close() })
+	return newTestAPIWithLog(t, testenv.SQLite(t), cfg, nil, hub, log), logs
+}
+
 func httptestGet(api *testAPI, path string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	api.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
@@ -284,4 +386,79 @@ func TestInternalError(t *testing.T) {
 	api.handler.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code, "a token that cannot be checked is not taken as anonymous")
 	require.Equal(t, http.StatusServiceUnavailable, httptestGet(api, "/readyz").Code)
+}
+
+// TestReadyzRefusedWrites: /readyz answered 200 while the database refused
+// every write, because it only pinged. It now takes the write lock (SQLite)
+// or asks whether the session is read-only (PostgreSQL), writing nothing.
+func TestReadyzRefusedWrites(t *testing.T) {
+	readyz := func(t *testing.T, dsn string) (int, map[string]string) {
+		t.Helper()
+		db, err := store.Open(context.Background(), dsn)
+		require.NoError(t, err)
+		t.Cleanup(func() { db.Close() })
+		d := deps{db: db, events: pubsub.NewMemory(pubsub.Options{Logger: slog.New(slog.DiscardHandler)}), stopping: make(chan struct{})}
+		api := &testAPI{handler: newHandler(testConfig(), d, slog.New(slog.DiscardHandler)), db: db}
+		rec := httptestGet(api, "/readyz")
+		var body map[string]string
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), rec.Body.String())
+		return rec.Code, body
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		path := testenv.SQLite(t)
+		newTestAPI(t, path) // migrated
+		code, body := readyz(t, path)
+		require.Equal(t, http.StatusOK, code, body)
+		size := fileSize(t, path)
+
+		code, body = readyz(t, "file:"+path+"?mode=ro")
+		require.Equal(t, http.StatusServiceUnavailable, code, body)
+		require.Equal(t, "refuses writes", body["database"])
+		require.Contains(t, body["reason"], "database refuses writes")
+		require.Contains(t, body["reason"], "readonly database")
+		require.Equal(t, size, fileSize(t, path), "the check does not grow the database")
+	})
+	t.Run("sqlite-disk-full", func(t *testing.T) {
+		// A small file system of its own to fill: mounting one needs root.
+		dir := t.TempDir()
+		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
+			t.Skipf("cannot mount a small file system to fill (not root?): %v %s", err, out)
+		}
+		// Lazily: the mapped wal-index of a closed database stays mapped.
+		t.Cleanup(func() { _ = exec.Command("umount", "--lazy", dir).Run() })
+		path := filepath.Join(dir, "conduit.db")
+		newTestAPI(t, path)
+		code, body := readyz(t, path)
+		require.Equal(t, http.StatusOK, code, body)
+
+		f, err := os.Create(filepath.Join(dir, "filler"))
+		require.NoError(t, err)
+		defer f.Close()
+		block := make([]byte, 64<<10)
+		for err == nil {
+			_, err = f.Write(block)
+		}
+		require.ErrorIs(t, err, syscall.ENOSPC)
+		code, body = readyz(t, path)
+		require.Equal(t, http.StatusServiceUnavailable, code, body)
+		require.Equal(t, "refuses writes", body["database"])
+		require.Contains(t, body["reason"], "database refuses writes: the disk that holds "+path+" is full")
+	})
+	t.Run("pg", func(t *testing.T) {
+		dsn := testenv.Postgres(t)
+		newTestAPI(t, dsn) // migrated
+		code, body := readyz(t, dsn)
+		require.Equal(t, http.StatusOK, code, body)
+
+		code, body = readyz(t, dsn+"&default_transaction_read_only=on")
+		require.Equal(t, http.StatusServiceUnavailable, code, body)
+		require.Equal(t, "refuses writes", body["database"])
+		require.Contains(t, body["reason"], "transaction_read_only is on")
+	})
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	return st.Size()
 }

@@ -2,6 +2,10 @@ package main
 
 import (
 	"encoding/base64"
+	"github.com/conduit-graphql/conduit/internal/testenv"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -65,4 +69,64 @@ func TestCursorOutOfRange(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestMalformedJSON: a malformed body or variables is told what is wrong in
+// the client's terms, never with Go's type names (map[string]interface {},
+// "json: cannot unmarshal"), with the contract's code and status.
+func TestMalformedJSON(t *testing.T) {
+	api := newTestAPI(t, testenv.SQLite(t))
+	const articlesN = `query($n: Int) { articles(first: $n) { totalCount } }`
+	const signUpI = `mutation($i: SignUpInput!) { signUp(input: $i) { token } }`
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		code, msg  string
+	}{
+		{"Empty", ``, 400, "GRAPHQL_PARSE_FAILED", "The request body is empty"},
+		{"Truncated", `{"query": "{ viewer`, 400, "GRAPHQL_PARSE_FAILED", "The request body is not valid JSON: unexpected end at byte 19"},
+		{"NotJSON", `query { viewer }`, 400, "GRAPHQL_PARSE_FAILED", "The request body is not valid JSON: invalid character 'q' looking for beginning of value at byte 1"},
+		{"Array", `[{"query": "{ viewer { id } }"}]`, 400, "GRAPHQL_PARSE_FAILED", "Batching (a JSON array of operations) is not supported: send each operation in a request of its own"},
+		{"Number", `42`, 400, "GRAPHQL_PARSE_FAILED", "The request body must be a JSON object, not a number"},
+		{"String", `"{ viewer { id } }"`, 400, "GRAPHQL_PARSE_FAILED", "The request body must be a JSON object, not a string"},
+		{"QueryNumber", `{"query": 42}`, 400, "GRAPHQL_PARSE_FAILED", `"query" must be a string, not a number`},
+		{"QueryObject", `{"query": {"a": 1}}`, 400, "GRAPHQL_PARSE_FAILED", `"query" must be a string, not an object`},
+		{"OperationNameBool", `{"query": "{ viewer { id } }", "operationName": true}`, 400, "GRAPHQL_PARSE_FAILED", `"operationName" must be a string, not a boolean`},
+		{"VariablesArray", `{"query": "{ viewer { id } }", "variables": [1]}`, 400, "GRAPHQL_PARSE_FAILED", `"variables" must be an object, not an array`},
+		{"VariablesString", `{"query": "{ viewer { id } }", "variables": "{\"n\": 1}"}`, 400, "GRAPHQL_PARSE_FAILED", `"variables" must be an object, not a string`},
+		{"ExtensionsNumber", `{"query": "{ viewer { id } }", "extensions": 1}`, 400, "GRAPHQL_PARSE_FAILED", `"extensions" must be an object, not a number`},
+		{"Trailing", `{"query": "{ viewer { id } }"} {}`, 400, "GRAPHQL_PARSE_FAILED", "The request body has more after its JSON value, which ends at byte 30"},
+		{"BadEscape", `{"query": "\x"}`, 400, "GRAPHQL_PARSE_FAILED", "The request body is not valid JSON: invalid character 'x' in string escape code at byte 13"},
+		{"VariablesGETList", "", 400, "GRAPHQL_PARSE_FAILED", `The variables parameter must be a JSON object, not an array`},
+		{"VariablesGETBroken", "", 400, "GRAPHQL_PARSE_FAILED", `The variables parameter is not valid JSON: unexpected end at byte 5`},
+		// Variables that are JSON but not of their GraphQL type fail
+		// validation, as the GraphQL-over-HTTP spec says.
+		{"VariableString", `{"query": "` + articlesN + `", "variables": {"n": "five"}}`, 400, "GRAPHQL_VALIDATION_FAILED", `Variable "$n" must be an Int, not a string`},
+		{"VariableList", `{"query": "` + articlesN + `", "variables": {"n": [5]}}`, 400, "GRAPHQL_VALIDATION_FAILED", `Variable "$n" must be an Int, not a list`},
+		{"VariableObject", `{"query": "` + articlesN + `", "variables": {"n": {"a": 5}}}`, 400, "GRAPHQL_VALIDATION_FAILED", `Variable "$n" must be an Int, not an object`},
+		{"VariableHuge", `{"query": "` + articlesN + `", "variables": {"n": 1e999}}`, 400, "GRAPHQL_VALIDATION_FAILED", `Variable "$n" must be an Int, not a number beyond its range`},
+		{"InputNotObject", `{"query": "` + signUpI + `", "variables": {"i": "x"}}`, 400, "GRAPHQL_VALIDATION_FAILED", `Variable "$i" must be a SignUpInput, not a string`},
+		{"InputFieldList", `{"query": "` + signUpI + `", "variables": {"i": {"username": ["a"], "email": "a@b.c", "password": "password123"}}}`, 400, "GRAPHQL_VALIDATION_FAILED", `Variable "$i" at "username" must be a String, not a list`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(tc.body))
+			switch tc.name {
+			case "VariablesGETList":
+				req = httptest.NewRequest(http.MethodGet, "/graphql?query=%7B__typename%7D&variables=%5B1%5D", nil)
+			case "VariablesGETBroken":
+				req = httptest.NewRequest(http.MethodGet, "/graphql?query=%7B__typename%7D&variables=%7B%22n%22%3A", nil)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/graphql-response+json")
+			resp := api.send(t, req)
+			require.Equal(t, tc.status, resp.Status)
+			require.Equal(t, tc.code, resp.code())
+			require.Len(t, resp.Errors, 1)
+			msg := resp.Errors[0].Message
+			require.Equal(t, tc.msg+".", msg)
+			for _, goism := range []string{"interface {}", "map", "json:", "Go ", "unmarshal", "int64", "float64", "slice", "struct"} {
+				require.NotContains(t, msg, goism)
+			}
+		})
+	}
 }

@@ -75,12 +75,17 @@ func newTestAPIWithCache(t testing.TB, dsn string, cfg config, c *cache.Cache) *
 // event hub: one instance of the service.
 func newTestAPIWithDeps(t testing.TB, dsn string, cfg config, c *cache.Cache, events conduit.EventService) *testAPI {
 	t.Helper()
+	return newTestAPIWithLog(t, dsn, cfg, c, events, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// newTestAPIWithLog is newTestAPIWithDeps that logs to log.
+func newTestAPIWithLog(t testing.TB, dsn string, cfg config, c *cache.Cache, events conduit.EventService, log *slog.Logger) *testAPI {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dsn)
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	require.NoError(t, db.Migrate(ctx))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d := deps{db: db, cache: c, readCache: c, events: events, stopping: make(chan struct{})}
 	return &testAPI{handler: newHandler(cfg, d, log), db: db, dsn: dsn, stopping: d.stopping}
 }

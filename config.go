@@ -163,9 +163,9 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	var trusted string
 	e.String(&trusted, "trusted-documents", "CONDUIT_TRUSTED_DOCUMENTS", "", "JSON manifest of the documents to run, and no others (trusted-documents mode): id → document as GraphQL Code Generator's client preset and relay-compiler write it, or Apollo's persisted-query manifest")
 	var perSecond string
-	e.String(&perSecond, "rate-limit", "CONDUIT_RATE_LIMIT", strconv.FormatFloat(httpapi.DefaultRateLimit.PerSecond, 'f', -1, 64), "requests per second one client (user, or IP address) may send to /graphql; 0 turns limiting off")
+	e.String(&perSecond, "rate-limit", "CONDUIT_RATE_LIMIT", strconv.FormatFloat(httpapi.DefaultRateLimit.PerSecond, 'f', -1, 64), "requests per second one client (user, or IP address) may send to /graphql; signed-in requests from one address may together send 4 times this; 0 turns limiting off")
 	e.Int(&c.RateLimit.Burst, "rate-burst", "CONDUIT_RATE_BURST", httpapi.DefaultRateLimit.Burst, "requests a client may send at once above its rate")
-	e.String(&c.RateLimit.ClientIPHeader, "client-ip-header", "CONDUIT_CLIENT_IP_HEADER", "", "header in which a trusted proxy passes the client's address (e.g. X-Forwarded-For); empty: the connection's address")
+	e.String(&c.RateLimit.ClientIPHeader, "client-ip-header", "CONDUIT_CLIENT_IP_HEADER", "", "header in which a trusted proxy passes the client's address (e.g. X-Forwarded-For); empty: the connection's address, and a warning is logged once when requests carry X-Forwarded-For, Forwarded or X-Real-IP")
 	e.Int(&c.SignInLimit.PerIP, "sign-in-per-ip", "CONDUIT_SIGN_IN_PER_IP", auth.DefaultSignInLimit.PerIP, "sign-in attempts per minute from one client address; 0 turns this limit off")
 	e.Int(&c.SignInLimit.PerEmail, "sign-in-per-email", "CONDUIT_SIGN_IN_PER_EMAIL", auth.DefaultSignInLimit.PerEmail, "sign-in attempts per minute for one e-mail address; 0 turns this limit off")
 	e.Int(&c.HashSlots, "password-hashes", "CONDUIT_PASSWORD_HASHES", runtime.NumCPU(), "password hashes computed at once (19 MiB each); more wait their turn")

@@ -477,7 +477,8 @@ func observe(m *metrics.Metrics, db *store.DB, c *cache.Cache, responses *httpap
 	}
 }
 
-// readiness reports whether the database answers and is fully migrated. A
+// readiness reports whether the database answers, accepts writes and is
+// fully migrated. A
 // cache that does not answer is "degraded" but not a reason to take the
 // instance out of service: reads go to the database meanwhile.
 func readiness(db *store.DB, c *cache.Cache) func(ctx context.Context) (map[string]string, error) {
@@ -495,6 +496,10 @@ func readiness(db *store.DB, c *cache.Cache) func(ctx context.Context) (map[stri
 		if n, err := db.PendingMigrations(ctx); err != nil || n > 0 {
 			state["migrations"] = "pending"
 			return state, errors.New("migrations are not applied")
+		}
+		if err := db.Writable(ctx); err != nil {
+			state["database"] = "refuses writes"
+			return state, fmt.Errorf("database refuses writes: %w", err)
 		}
 		return state, nil
 	}

@@ -265,3 +265,50 @@ func TestShareReadCache(t *testing.T) {
 		}
 	})
 }
+
+// TestServeUnopenableDatabase: a database file that cannot be opened was
+// reported as "open database: unable to open database file (14)", naming
+// neither the file nor the cause. Start now fails naming both.
+func TestServeUnopenableDatabase(t *testing.T) {
+	serve := func(t *testing.T, dsn string) error {
+		t.Helper()
+		env := map[string]string{"CONDUIT_DATABASE_URL": dsn}
+		err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+		require.Error(t, err, "the server started on %s", dsn)
+		require.NotZero(t, exitCode(err))
+		return err
+	}
+	t.Run("MissingFolder", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "gone", "conduit.db")
+		require.EqualError(t, serve(t, path), "open database: "+path+": the folder "+filepath.Dir(path)+" does not exist")
+	})
+	t.Run("Folder", func(t *testing.T) {
+		path := t.TempDir()
+		require.EqualError(t, serve(t, path), "open database: "+path+": it is a folder, not a file")
+	})
+	t.Run("NotADatabase", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "notes.txt")
+		text := []byte(strings.Repeat("these are notes, not a database\n", 256))
+		require.NoError(t, os.WriteFile(path, text, 0o644))
+		require.EqualError(t, serve(t, "sqlite://"+path+"?_busy_timeout=100"), "open database: "+path+": it is not an SQLite database (it does not begin with SQLite's header)")
+		after, err := os.ReadFile(path)
+		require.NoError(t, err)
+		require.Equal(t, text, after, "the file is left as it was")
+	})
+	t.Run("FolderNotWritable", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "locked")
+		require.NoError(t, os.Mkdir(dir, 0o555))
+		reason := "permission denied"
+		if os.Geteuid() == 0 {
+			// Root writes where permissions say no; an immutable folder
+			// refuses even root.
+			if out, err := exec.Command("chattr", "+i", dir).CombinedOutput(); err != nil {
+				t.Skipf("running as root, and chattr +i is not available: %v %s", err, out)
+			}
+			t.Cleanup(func() { _ = exec.Command("chattr", "-i", dir).Run() })
+			reason = "operation not permitted"
+		}
+		path := filepath.Join(dir, "conduit.db")
+		require.EqualError(t, serve(t, path), "open database: "+path+": cannot create a file in the folder "+dir+": "+reason)
+	})
+}

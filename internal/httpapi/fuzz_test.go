@@ -42,6 +42,11 @@ func FuzzReadParams(f *testing.F) {
 			if params != nil {
 				t.Fatalf("%q: refused with params", s)
 			}
+			for _, goism := range []string{"interface {}", "map[", "json:", "unmarshal", "Go value", "Go struct"} {
+				if strings.Contains(msg, goism) {
+					t.Fatalf("%q: refused in Go's terms: %s", s, msg)
+				}
+			}
 			return
 		}
 		if params == nil {

@@ -124,7 +124,7 @@ func New(o Options) http.Handler {
 		rate = newLimiters(o.RateLimit)
 	}
 	// The rate limit comes before the body is read, so a flood costs little.
-	gql := withStreamStop(o.Stopping, withClientIP(o.RateLimit.ClientIPHeader, withAuth(o.Authenticate, withRateLimit(rate,
+	gql := withStreamStop(o.Stopping, withClientIP(o.RateLimit.ClientIPHeader, o.Logger, withAuth(o.Authenticate, withRateLimit(rate,
 		withStreamCap(o.Limits.StreamsPerClient, o.RateLimit.ClientIPHeader,
 			withBodyLimit(o.Limits.BodyBytes, withResponseCache(o.ResponseCache, o.Stopping, graphQLMethods(newGraphQL(o, rate)))))))))
 	mux.Handle("/graphql", gql)
@@ -185,7 +185,7 @@ func newGraphQL(o Options, rate *limiters) *handler.Server {
 	if o.ResponseCache != nil {
 		srv.Use(responseCacheExtension{})
 	}
-	present := withLimitCodes(o.ErrorPresenter)
+	present := withLimitCodes(withClientTerms(o.ErrorPresenter))
 	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(o.Recover)
 	if o.PerSubscription != nil {

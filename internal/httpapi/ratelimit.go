@@ -1,12 +1,14 @@
 package httpapi
 
 import (
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -18,8 +20,10 @@ import (
 const CodeRateLimited = "RATE_LIMITED"
 
 // RateLimit is how many requests per second, with bursts, one client may
-// send to /graphql. A client is its signed-in user, or else its IP address.
-// Limits are per instance.
+// send to /graphql. A client is its signed-in user, or else its IP address;
+// signed-in requests from one address also share that address's budget for
+// signed-in traffic, SignedInPerIP times larger, so that one address cannot
+// multiply its budget by rotating tokens. Limits are per instance.
 type RateLimit struct {
 	PerSecond float64 // 0 turns limiting off
 	Burst     int
@@ -29,9 +33,52 @@ type RateLimit struct {
 	ClientIPHeader string
 }
 
-// limiters holds one token bucket per client and forgets idle clients.
+// SignedInPerIP is how many times the rate and burst of one client the
+// signed-in requests from one address may reach together. Several people
+// behind one address (an office, a carrier's NAT) each have their own
+// user's budget; four of them may use it in full at once, while one
+// client rotating tokens gets no more than four users' worth.
+const SignedInPerIP = 4
+
+// limiters holds the token buckets of anonymous addresses, of users, and
+// of the signed-in traffic of each address.
 type limiters struct {
-	cfg       RateLimit
+	cfg                           RateLimit
+	anonymous, users, signedInIPs *buckets
+}
+
+func newLimiters(cfg RateLimit) *limiters {
+	return &limiters{
+		cfg:         cfg,
+		anonymous:   newBuckets(cfg.PerSecond, cfg.Burst),
+		users:       newBuckets(cfg.PerSecond, cfg.Burst),
+		signedInIPs: newBuckets(cfg.PerSecond*SignedInPerIP, cfg.Burst*SignedInPerIP),
+	}
+}
+
+// allow takes a token for a request by viewer (0: anonymous) from ip, or
+// says how long until one is free. A signed-in request needs both its
+// user's and its address's; the address's is given back when the user's
+// refuses.
+func (l *limiters) allow(viewer int64, ip string) (ok bool, retryAfter time.Duration) {
+	if viewer == 0 {
+		ok, retryAfter, _ = l.anonymous.take(ip)
+		return ok, retryAfter
+	}
+	ok, retryAfter, giveBack := l.signedInIPs.take(ip)
+	if !ok {
+		return false, retryAfter
+	}
+	if ok, retryAfter, _ = l.users.take(strconv.FormatInt(viewer, 10)); !ok {
+		giveBack()
+	}
+	return ok, retryAfter
+}
+
+// buckets holds one token bucket per client and forgets idle clients.
+type buckets struct {
+	perSecond float64
+	burst     int
 	mu        sync.Mutex
 	byClient  map[string]*clientLimiter
 	lastSweep time.Time
@@ -47,12 +94,13 @@ type clientLimiter struct {
 // by then it has refilled, so forgetting it changes nothing.
 const idleAfter = 5 * time.Minute
 
-func newLimiters(cfg RateLimit) *limiters {
-	return &limiters{cfg: cfg, byClient: map[string]*clientLimiter{}, now: time.Now}
+func newBuckets(perSecond float64, burst int) *buckets {
+	return &buckets{perSecond: perSecond, burst: burst, byClient: map[string]*clientLimiter{}, now: time.Now}
 }
 
-// reserve takes a token for client, or says how long until one is free.
-func (l *limiters) reserve(client string) (ok bool, retryAfter time.Duration) {
+// take takes a token for client, or says how long until one is free;
+// giveBack returns the token, when another limit refuses the request.
+func (l *buckets) take(client string) (ok bool, retryAfter time.Duration, giveBack func()) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -66,16 +114,16 @@ func (l *limiters) reserve(client string) (ok bool, retryAfter time.Duration) {
 	}
 	c := l.byClient[client]
 	if c == nil {
-		c = &clientLimiter{limiter: rate.NewLimiter(rate.Limit(l.cfg.PerSecond), l.cfg.Burst)}
+		c = &clientLimiter{limiter: rate.NewLimiter(rate.Limit(l.perSecond), l.burst)}
 		l.byClient[client] = c
 	}
 	c.lastSeen = now
 	r := c.limiter.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
-		return false, d
+		return false, d, nil
 	}
-	return true, 0
+	return true, 0, func() { r.CancelAt(l.now()) }
 }
 
 // withRateLimit answers 429 RATE_LIMITED, with Retry-After, to a client
@@ -85,7 +133,7 @@ func withRateLimit(l *limiters, next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := l.reserve(clientKey(r, l.cfg.ClientIPHeader)); !ok {
+		if ok, wait := l.allow(conduit.ViewerIDFromContext(r.Context()), clientIP(r, l.cfg.ClientIPHeader)); !ok {
 			secs := retrySeconds(wait)
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			writeJSONError(w, http.StatusTooManyRequests, CodeRateLimited, "Too many requests; try again in "+strconv.Itoa(secs)+" s.")
@@ -158,10 +206,29 @@ func clientKey(r *http.Request, ipHeader string) string {
 	return "ip:" + clientIP(r, ipHeader)
 }
 
+// proxyHeaders are the headers that proxies put the client's address in.
+var proxyHeaders = []string{"X-Forwarded-For", "Forwarded", "X-Real-IP"}
+
 // withClientIP puts the client's address into the request's context, for
 // the limits that count per address below HTTP (sign-in attempts).
-func withClientIP(ipHeader string, next http.Handler) http.Handler {
+//
+// Without ipHeader, a proxy in front makes every client it forwards look
+// like one address, which then shares one rate limit: the first request
+// that carries a proxy's header while ipHeader is unset logs one warning.
+func withClientIP(ipHeader string, log *slog.Logger, next http.Handler) http.Handler {
+	var warned atomic.Bool
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ipHeader == "" && !warned.Load() {
+			for _, h := range proxyHeaders {
+				if r.Header.Get(h) != "" && warned.CompareAndSwap(false, true) {
+					log.Warn("requests carry "+h+" but --client-ip-header (CONDUIT_CLIENT_IP_HEADER) is not set: "+
+						"every client behind the proxy counts as the proxy's one address for the rate limits; "+
+						"set --client-ip-header to the header the proxy puts the client's address in",
+						"header", h, "addr", clientIP(r, ""))
+					break
+				}
+			}
+		}
 		next.ServeHTTP(w, r.WithContext(conduit.NewContextWithClientIP(r.Context(), clientIP(r, ipHeader))))
 	})
 }

@@ -174,15 +174,15 @@ func (s stoppingWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts t
 	if s.rate != nil {
 		// The client is the viewer that connection_init signs in, else
 		// whoever the upgrade request came from.
-		upgrade := clientKey(r, s.ipHeader)
+		viewer, ip := conduit.ViewerIDFromContext(r.Context()), clientIP(r, s.ipHeader)
 		oc.allow = func() (bool, time.Duration) {
-			client := upgrade
+			v := viewer
 			if end != nil {
 				if id := end.viewer.Load(); id != 0 {
-					client = "user:" + itoa(id)
+					v = id
 				}
 			}
-			return s.rate.reserve(client)
+			return s.rate.allow(v, ip)
 		}
 	}
 	return oc, nil

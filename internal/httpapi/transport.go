@@ -2,10 +2,14 @@ package httpapi
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -134,11 +138,15 @@ func readParams(r *http.Request) (params *graphql.RawParams, msg string) {
 	if r.Method == http.MethodGet {
 		q := r.URL.Query()
 		params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
-		if v := q.Get("variables"); v != "" && decodeJSON(strings.NewReader(v), &params.Variables) != nil {
-			return nil, "The variables parameter must be a JSON object."
+		if v := q.Get("variables"); v != "" {
+			if err := decodeJSON(strings.NewReader(v), &params.Variables); err != nil {
+				return nil, jsonProblem("The variables parameter", err)
+			}
 		}
-		if v := q.Get("extensions"); v != "" && decodeJSON(strings.NewReader(v), &params.Extensions) != nil {
-			return nil, "The extensions parameter must be a JSON object."
+		if v := q.Get("extensions"); v != "" {
+			if err := decodeJSON(strings.NewReader(v), &params.Extensions); err != nil {
+				return nil, jsonProblem("The extensions parameter", err)
+			}
 		}
 		setDocumentID(params, cmp.Or(q.Get("documentId"), q.Get("doc_id")))
 	} else {
@@ -153,11 +161,10 @@ func readParams(r *http.Request) (params *graphql.RawParams, msg string) {
 			DocID         string         `json:"doc_id"` // Relay's persisted queries
 		}
 		if err := decodeJSON(r.Body, &body); err != nil {
-			var typeErr *json.UnmarshalTypeError
-			if errors.As(err, &typeErr) && typeErr.Value == "array" && typeErr.Field == "" {
+			if je, ok := err.(*jsonError); ok && je.topLevel == "array" {
 				return nil, msgNoBatching
 			}
-			return nil, "The request body must be a JSON object with a string \"query\": " + err.Error() + "."
+			return nil, jsonProblem("The request body", err)
 		}
 		params.Query, params.OperationName, params.Variables, params.Extensions = body.Query, body.OperationName, body.Variables, body.Extensions
 		setDocumentID(params, cmp.Or(body.DocumentID, body.DocID))
@@ -183,25 +190,98 @@ func setDocumentID(p *graphql.RawParams, id string) {
 	p.Extensions["documentId"] = id
 }
 
-// decodeJSON reads exactly one JSON value; numbers stay exact.
+// decodeJSON reads exactly one JSON value; numbers stay exact. Its errors
+// are a *jsonError, whose message is in the client's terms.
 func decodeJSON(r io.Reader, v any) error {
-	dec := json.NewDecoder(r)
+	cr := &countingReader{r: r}
+	dec := json.NewDecoder(cr)
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return err
+		return describeJSONError(err, cr.n)
 	}
+	end := dec.InputOffset()
 	if _, err := dec.Token(); err != io.EOF {
-		return errTrailingData
+		return &jsonError{msg: "has more after its JSON value, which ends at byte " + itoa(end)}
 	}
 	return nil
 }
 
-type jsonError string
+// countingReader counts the bytes read: where a truncated value ended.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// jsonError says what is wrong with a JSON value without Go's type names:
+// as a predicate of the value ("is not valid JSON: …"), or, for a key that
+// holds the wrong kind of value, as a sentence about the key.
+type jsonError struct {
+	field    string // the key, when the error is about one
+	topLevel string // the kind of value sent instead of an object ("array")
+	msg      string
+}
 
 // Error returns the message.
-func (e jsonError) Error() string { return string(e) }
+func (e *jsonError) Error() string {
+	if e.field != "" {
+		return strconv.Quote(e.field) + " " + e.msg
+	}
+	return e.msg
+}
 
-const errTrailingData = jsonError("unexpected data after the JSON value")
+// jsonProblem is the message for what, whose JSON failed with err.
+func jsonProblem(what string, err error) string {
+	if je, ok := err.(*jsonError); ok && je.field != "" {
+		return je.Error() + "."
+	}
+	return what + " " + err.Error() + "."
+}
+
+// describeJSONError turns encoding/json's error into the client's terms:
+// where the text stops being JSON, or which key holds the wrong kind of
+// value. read is how many bytes the decoder read.
+func describeJSONError(err error, read int64) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return &jsonError{msg: "is empty"}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &jsonError{msg: "is not valid JSON: unexpected end at byte " + itoa(read)}
+	case errors.As(err, &syntax):
+		return &jsonError{msg: "is not valid JSON: " + syntax.Error() + " at byte " + itoa(syntax.Offset)}
+	case errors.As(err, &typ):
+		want := "an object"
+		if typ.Type != nil && typ.Type.Kind() == reflect.String {
+			want = "a string"
+		}
+		if typ.Field == "" {
+			return &jsonError{topLevel: typ.Value, msg: "must be a JSON object, not " + jsonKind(typ.Value)}
+		}
+		return &jsonError{field: typ.Field, msg: "must be " + want + ", not " + jsonKind(typ.Value)}
+	}
+	return &jsonError{msg: "is not valid JSON"}
+}
+
+// jsonKind names the kind of JSON value that encoding/json calls value
+// ("number", "number 1.5", "bool", "array", …), with its article.
+func jsonKind(value string) string {
+	switch kind, _, _ := strings.Cut(value, " "); kind {
+	case "array", "object":
+		return "an " + kind
+	case "bool":
+		return "a boolean"
+	case "number", "string":
+		return "a " + kind
+	}
+	return "another kind of value"
+}
 
 // Codes of errors about the request itself.
 const (
@@ -249,4 +329,58 @@ func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// kindNames are what the variable checks of gqlparser call the kinds of
+// the values they refuse (Go's reflect kinds), in JSON's terms.
+var kindNames = map[string]string{
+	"string": "a string", "bool": "a boolean", "slice": "a list", "array": "a list", "map": "an object",
+	"float64": "a number", "float32": "a number", "int": "a number", "int32": "a number", "int64": "a number",
+}
+
+var (
+	cannotUseRE  = regexp.MustCompile(`^cannot use (\w+) as (\w+)$`)
+	outOfRangeRE = regexp.MustCompile(`^cannot use value \S+ as (\w+)$`)
+	mustBeRE     = regexp.MustCompile(`^must be a (\w+), not a (\w+)$`)
+)
+
+// withClientTerms rewrites the messages of variables of the wrong kind,
+// which gqlparser words with Go's kinds ("cannot use slice as Int"), into
+// the client's terms, naming the variable: "Variable "$n" must be an Int,
+// not a list."
+func withClientTerms(present graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		e := present(ctx, err)
+		if len(e.Path) < 2 || e.Path[0] != ast.PathName("variable") {
+			return e
+		}
+		var wantType, got string
+		if m := cannotUseRE.FindStringSubmatch(e.Message); m != nil {
+			wantType, got = m[2], kindNames[m[1]]
+		} else if m := outOfRangeRE.FindStringSubmatch(e.Message); m != nil {
+			wantType, got = m[1], "a number beyond its range"
+		} else if m := mustBeRE.FindStringSubmatch(e.Message); m != nil {
+			wantType, got = m[1], kindNames[m[2]]
+		} else {
+			return e
+		}
+		if got == "" {
+			got = "another kind of value"
+		}
+		name := fmt.Sprintf("%v", e.Path[1])
+		where := ""
+		if len(e.Path) > 2 {
+			parts := make([]string, 0, len(e.Path)-2)
+			for _, p := range e.Path[2:] {
+				parts = append(parts, fmt.Sprint(p))
+			}
+			where = " at " + strconv.Quote(strings.Join(parts, "."))
+		}
+		article := "a "
+		if strings.ContainsRune("AEIOU", rune(wantType[0])) {
+			article = "an "
+		}
+		e.Message = "Variable \"$" + name + "\"" + where + " must be " + article + wantType + ", not " + got + "."
+		return e
+	}
 }

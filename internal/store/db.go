@@ -8,7 +8,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -34,6 +38,7 @@ type DB struct {
 	writer  *bun.DB
 	reader  *bun.DB
 	dialect string
+	path    string // the SQLite file
 	hook    *statementHook
 	now     func() time.Time
 
@@ -84,7 +89,7 @@ func (db *DB) openSQLite(ctx context.Context, dsn string) error {
 	if err != nil {
 		return err
 	}
-	db.dialect = DialectSQLite
+	db.dialect, db.path = DialectSQLite, sqlitePath(dsn)
 	w, err := sql.Open(sqliteshim.ShimName, wdsn)
 	if err != nil {
 		return err
@@ -97,7 +102,7 @@ func (db *DB) openSQLite(ctx context.Context, dsn string) error {
 	db.writer = bun.NewDB(w, sqlitedialect.New()).WithQueryHook(db.hook)
 	// The writer switches the file to WAL before any reader opens it.
 	if err := w.PingContext(ctx); err != nil {
-		return errors.Join(err, w.Close())
+		return errors.Join(whyUnopenable(sqlitePath(dsn), err), w.Close())
 	}
 	r, err := sql.Open(sqliteshim.ShimName, rdsn)
 	if err != nil {
@@ -108,6 +113,69 @@ func (db *DB) openSQLite(ctx context.Context, dsn string) error {
 	r.SetMaxIdleConns(n)
 	db.reader = bun.NewDB(r, sqlitedialect.New()).WithQueryHook(db.hook)
 	return nil
+}
+
+// sqlitePath is the file an SQLite DSN names.
+func sqlitePath(dsn string) string {
+	dsn = strings.TrimPrefix(dsn, "sqlite://")
+	path, _, _ := strings.Cut(dsn, "?")
+	return strings.TrimPrefix(path, "file:")
+}
+
+// sqliteHeader is how every SQLite database file begins.
+const sqliteHeader = "SQLite format 3\x00"
+
+// whyUnopenable explains why SQLite could not open path, whose driver
+// said err ("unable to open database file (14)" names neither the file
+// nor the cause): a missing folder, a folder where the file should be, a
+// file or folder that cannot be written, a file that is not a database.
+func whyUnopenable(path string, err error) error {
+	reason := func() string {
+		dir := filepath.Dir(path)
+		if st, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Sprintf("the folder %s does not exist", dir)
+		} else if err != nil {
+			return fmt.Sprintf("the folder %s cannot be read: %v", dir, syscallReason(err))
+		} else if !st.IsDir() {
+			return fmt.Sprintf("%s is not a folder", dir)
+		}
+		st, statErr := os.Stat(path)
+		switch {
+		case errors.Is(statErr, fs.ErrNotExist):
+			probe, err := os.CreateTemp(dir, ".conduit-probe-*")
+			if err != nil {
+				return fmt.Sprintf("cannot create a file in the folder %s: %v", dir, syscallReason(err))
+			}
+			probe.Close()
+			os.Remove(probe.Name())
+		case statErr != nil:
+			return syscallReason(statErr)
+		case st.IsDir():
+			return "it is a folder, not a file"
+		default:
+			f, err := os.OpenFile(path, os.O_RDWR, 0)
+			if err != nil {
+				return "cannot open it for reading and writing: " + syscallReason(err)
+			}
+			head := make([]byte, len(sqliteHeader))
+			n, _ := io.ReadFull(f, head)
+			f.Close()
+			if n > 0 && string(head[:n]) != sqliteHeader[:n] {
+				return "it is not an SQLite database (it does not begin with SQLite's header)"
+			}
+		}
+		return err.Error()
+	}()
+	return fmt.Errorf("%s: %s", path, reason)
+}
+
+// syscallReason is err's cause without the path that os repeats.
+func syscallReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // sqliteDSNs returns the writer's and the readers' DSNs for an SQLite path,
