@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -54,7 +55,8 @@ func checkTargets(sums []summary, idle int64) []target {
 	for _, g := range shareGoals {
 		ts = append(ts, shareTarget(g, byName[g.scenario]))
 	}
-	return append(ts, latencyTarget(sums), redisTarget(sums, byName), memoryTarget(idle))
+	ts = append(ts, latencyTargets(sums)...)
+	return append(ts, redisTarget(sums, byName), memoryTarget(idle))
 }
 
 // shareTarget checks a scenario's ratio to the ceiling; the writes must
@@ -74,31 +76,52 @@ func shareTarget(g shareGoal, s summary) target {
 	return t
 }
 
-// latencyTarget checks the slowest p99 at lowConns over every read.
-func latencyTarget(sums []summary) target {
-	var worst summary
-	for _, s := range sums {
-		if s.kind == readKind && s.p99[1] >= worst.p99[1] {
-			worst = s
+// latencyTargets check the slowest p99 at lowConns over the read
+// scenarios on SQLite, the default database, and over those on PostgreSQL,
+// each on its own line.
+func latencyTargets(sums []summary) []target {
+	var ts []target
+	for _, pg := range []bool{false, true} {
+		var worst summary
+		found := false
+		for _, s := range sums {
+			if s.kind == readKind && onPostgres(s) == pg && (!found || s.p99[1] >= worst.p99[1]) {
+				worst, found = s, true
+			}
 		}
+		if !found {
+			continue
+		}
+		name := "every read scenario on SQLite"
+		if pg {
+			name = "every read scenario on PostgreSQL"
+		}
+		ts = append(ts, target{scenario: name, goal: fmt.Sprintf("p99 @%d ≤ %v", lowConns, maxP99AtLow), stretch: "—",
+			measured: fmt.Sprintf("worst %s (%s)", millis(worst.p99[1]), worst.name), pass: worst.p99[1] <= maxP99AtLow})
 	}
-	return target{scenario: "every read scenario", goal: fmt.Sprintf("p99 @%d ≤ %v", lowConns, maxP99AtLow), stretch: "—",
-		measured: fmt.Sprintf("worst %s (%s)", millis(worst.p99[1]), worst.name), pass: worst.p99[1] <= maxP99AtLow}
+	return ts
+}
+
+// onPostgres tells the scenarios of the conduit instance on PostgreSQL.
+func onPostgres(s summary) bool {
+	return s.server != nil && strings.Contains(s.server.name, "PostgreSQL")
 }
 
 // redisTarget checks that no read is slower with the Redis cache than
-// without, at highConns, allowing redisNoise for a shared machine.
+// without, at highConns, allowing redisNoise for a shared machine. Like the
+// ratios to the ceiling, it compares the two in each round, which ran at
+// nearly the same time, and takes the median over rounds.
 func redisTarget(sums []summary, byName map[string]summary) target {
 	worst, name := 0.0, ""
 	for _, s := range sums {
 		if s.base == "" {
 			continue
 		}
-		if r := s.rps[0] / byName[s.base].rps[0]; name == "" || r < worst {
+		if r := median(ratios(s.rounds, byName[s.base].rounds)); name == "" || r < worst {
 			worst, name = r, s.name
 		}
 	}
-	return target{scenario: "Redis configured", goal: fmt.Sprintf("no read slower than without Redis (req/s @%d, %.0f%% allowed for noise)", highConns, redisNoise*100),
+	return target{scenario: "Redis configured", goal: fmt.Sprintf("no read slower than without Redis (median over rounds of req/s @%d with / without, %.0f%% allowed for noise)", highConns, redisNoise*100),
 		stretch: "—", measured: fmt.Sprintf("slowest: %s at %s of without", name, percent(worst)), pass: name != "" && worst >= 1-redisNoise}
 }
 

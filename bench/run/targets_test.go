@@ -1,0 +1,35 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+// TestTargets: the Redis comparison pairs the rounds, and the latency
+// target reads SQLite and PostgreSQL apart.
+func TestTargets(t *testing.T) {
+	lite, pg := &instance{name: "conduit (SQLite)"}, &instance{name: "conduit (PostgreSQL)"}
+	sums := []summary{
+		{scenario: scenario{name: "home", kind: readKind, server: lite}, rounds: []float64{100, 120, 80}, p99: [2]time.Duration{0, 2 * time.Millisecond}},
+		// A slow round for both: the median of the medians would say 90%,
+		// each round says the same speed.
+		{scenario: scenario{name: "home (Redis)", kind: readKind, server: lite, base: "home"}, rounds: []float64{100, 90, 80}, p99: [2]time.Duration{0, 3 * time.Millisecond}},
+		{scenario: scenario{name: "home (PostgreSQL)", kind: readKind, server: pg}, rounds: []float64{10, 10, 10}, p99: [2]time.Duration{0, 40 * time.Millisecond}},
+	}
+	byName := map[string]summary{}
+	for _, s := range sums {
+		byName[s.name] = s
+	}
+	if r := redisTarget(sums, byName); !r.pass {
+		t.Errorf("Redis target failed on paired rounds of the same speed: %+v", r)
+	}
+	sums[1].rounds = []float64{80, 90, 70}
+	byName[sums[1].name] = sums[1]
+	if r := redisTarget(sums, byName); r.pass {
+		t.Errorf("Redis target passed at 80%% in two rounds of three: %+v", r)
+	}
+	ts := latencyTargets(sums)
+	if len(ts) != 2 || !ts[0].pass || ts[1].pass {
+		t.Fatalf("latency targets: %+v", ts)
+	}
+}
