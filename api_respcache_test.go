@@ -21,10 +21,34 @@ import (
 
 const cachedArticleQuery = `query($slug: String!) { article(slug: $slug) { title favoritesCount viewerHasFavorited commentsCount } }`
 
-// TestResponseCache: a repeated query is answered without reading the
-// database, and never with an answer that a commit made stale.
+// TestResponseCache: a repeated query is answered without running it
+// again, and never with an answer that a commit made stale, on either
+// database.
 func TestResponseCache(t *testing.T) {
-	dsn := testenv.SQLite(t)
+	eachDSN(t, testResponseCache)
+}
+
+// fromCache fails the test unless fn's requests were answered from the
+// response cache: without reading data (on PostgreSQL each costs one
+// statement that reads the snapshot, which statements leaves out). There a
+// commit anywhere on the server makes every answer stale, the test
+// server's housekeeping included, so fn gets a few tries.
+func (a *testAPI) fromCache(t *testing.T, fn func()) {
+	t.Helper()
+	tries := 1
+	if a.db.Dialect() == store.DialectPostgres {
+		tries = 3
+	}
+	var got int64
+	for range tries {
+		if got = a.statements(fn); got == 0 {
+			return
+		}
+	}
+	t.Fatalf("%d SQL statements read data: not answered from the response cache", got)
+}
+
+func testResponseCache(t *testing.T, dsn string) {
 	api := newTestAPI(t, dsn)
 	ann, bob := api.mustSignUp(t, "ann"), api.mustSignUp(t, "bob")
 	art := api.mustCreateArticle(t, ann, "Cached Article")
@@ -37,7 +61,7 @@ func TestResponseCache(t *testing.T) {
 	}
 
 	first := read("")
-	require.Zero(t, api.statements(func() { require.Equal(t, first, read("")) }), "a repeated query read the database")
+	api.fromCache(t, func() { require.Equal(t, first, read("")) })
 
 	t.Run("ViewerOwnAnswer", func(t *testing.T) {
 		api.post(t, bob.Token, `mutation($id: ID!) { favoriteArticle(input: {articleId: $id}) { article { id } } }`, map[string]any{"id": art.ID})
@@ -45,10 +69,10 @@ func TestResponseCache(t *testing.T) {
 		require.JSONEq(t, `{"article": {"title": "Cached Article", "favoritesCount": 1, "viewerHasFavorited": false, "commentsCount": 0}}`, read(ann.Token))
 		require.JSONEq(t, `{"article": {"title": "Cached Article", "favoritesCount": 1, "viewerHasFavorited": false, "commentsCount": 0}}`, read(""))
 		// Each viewer's answer is then reused for that viewer only.
-		require.Zero(t, api.statements(func() {
+		api.fromCache(t, func() {
 			require.Contains(t, read(bob.Token), `"viewerHasFavorited":true`)
 			require.Contains(t, read(ann.Token), `"viewerHasFavorited":false`)
-		}))
+		})
 	})
 
 	t.Run("WriteThroughTheAPI", func(t *testing.T) {
@@ -57,8 +81,9 @@ func TestResponseCache(t *testing.T) {
 	})
 
 	t.Run("WriteByAnotherProcess", func(t *testing.T) {
-		// Another process on the same file (here another handle) commits
-		// unseen by this one's services: the answer must still be fresh.
+		// Another process on the same database (here another handle, as
+		// another instance would be) commits unseen by this one's
+		// services: the answer must still be fresh.
 		other, err := store.Open(context.Background(), dsn)
 		require.NoError(t, err)
 		defer other.Close()
@@ -75,7 +100,7 @@ func TestResponseCache(t *testing.T) {
 		q := `query($slug: String!) { article(slug: $slug) { title } }`
 		first := api.get(t, q, vars)
 		require.Empty(t, first.Errors)
-		require.Zero(t, api.statements(func() { require.Equal(t, string(first.Data), string(api.get(t, q, vars).Data)) }))
+		api.fromCache(t, func() { require.Equal(t, string(first.Data), string(api.get(t, q, vars).Data)) })
 	})
 
 	t.Run("ClientThatAcceptsStreams", func(t *testing.T) {
@@ -89,7 +114,7 @@ func TestResponseCache(t *testing.T) {
 			return string(resp.Data)
 		}
 		first := send()
-		require.Zero(t, api.statements(func() { require.Equal(t, first, send()) }))
+		api.fromCache(t, func() { require.Equal(t, first, send()) })
 	})
 
 	t.Run("ErrorsAreNotKept", func(t *testing.T) {

@@ -63,8 +63,8 @@ type config struct {
 	SignInLimit   auth.SignInLimit
 	HashSlots     int
 	Trusted       *httpapi.TrustedDocuments
-	// ResponseCacheBytes bounds the answers kept for repeated queries
-	// (SQLite only); 0 keeps none.
+	// ResponseCacheBytes bounds the answers kept for repeated queries; 0
+	// keeps none.
 	ResponseCacheBytes int
 	ShutdownTimeout    time.Duration
 	LogFormat          string
@@ -169,7 +169,7 @@ func serveFlags(e *envFlags, c *config) (finish func() error) {
 	e.Int(&c.SignInLimit.PerIP, "sign-in-per-ip", "CONDUIT_SIGN_IN_PER_IP", auth.DefaultSignInLimit.PerIP, "sign-in attempts per minute from one client address; 0 turns this limit off")
 	e.Int(&c.SignInLimit.PerEmail, "sign-in-per-email", "CONDUIT_SIGN_IN_PER_EMAIL", auth.DefaultSignInLimit.PerEmail, "sign-in attempts per minute for one e-mail address; 0 turns this limit off")
 	e.Int(&c.HashSlots, "password-hashes", "CONDUIT_PASSWORD_HASHES", runtime.NumCPU(), "password hashes computed at once (19 MiB each); more wait their turn")
-	e.Int(&c.ResponseCacheBytes, "response-cache-bytes", "CONDUIT_RESPONSE_CACHE_BYTES", DefaultResponseCacheBytes, "memory for answers to repeated queries, each served again to the same viewer until the next commit to the database (SQLite only; 0 turns it off)")
+	e.Int(&c.ResponseCacheBytes, "response-cache-bytes", "CONDUIT_RESPONSE_CACHE_BYTES", DefaultResponseCacheBytes, "memory for answers to repeated queries, each served again to the same viewer until the next commit to the database (0 turns it off)")
 	e.Duration(&c.ShutdownTimeout, "shutdown-timeout", "CONDUIT_SHUTDOWN_TIMEOUT", 15*time.Second, "how long a graceful stop waits for requests in flight")
 	e.String(&c.LogFormat, "log-format", "CONDUIT_LOG_FORMAT", "text", "text or json")
 	e.Duration(&c.PublicMaxAge, "public-max-age", "CONDUIT_PUBLIC_MAX_AGE", DefaultPublicMaxAge, "how long caches may keep the answer to a GET query sent without credentials that selects nothing viewer-dependent (Cache-Control: public, with an ETag); whole seconds, 0 turns this off")

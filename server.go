@@ -425,10 +425,9 @@ func init() {
 }
 
 // responseCache returns the cache of answers to repeated queries, or nil
-// when it is off or cannot be exact: on PostgreSQL other instances commit
-// unseen, so there it is always off.
+// when it is off or cannot be exact.
 func responseCache(cfg config, db *store.DB, log *slog.Logger) *httpapi.ResponseCache {
-	if cfg.ResponseCacheBytes <= 0 || db.Dialect() != store.DialectSQLite {
+	if cfg.ResponseCacheBytes <= 0 {
 		return nil
 	}
 	changes, err := db.Changes(context.Background())
@@ -436,8 +435,8 @@ func responseCache(cfg config, db *store.DB, log *slog.Logger) *httpapi.Response
 		log.Warn("response cache off: commits cannot be observed", "err", err)
 		return nil
 	}
-	return httpapi.NewResponseCache(cfg.ResponseCacheBytes, func() (httpapi.DataVersion, bool) {
-		v, ok := changes.Version()
+	return httpapi.NewResponseCache(cfg.ResponseCacheBytes, func(ctx context.Context) (httpapi.DataVersion, bool) {
+		v, ok := changes.Version(ctx)
 		return httpapi.DataVersion(v), ok
 	})
 }

@@ -124,7 +124,13 @@ func TestTracing_SpansReachTheCollector(t *testing.T) {
 	require.Equal(t, tracepb.Span_SPAN_KIND_SERVER, httpSpan.GetKind())
 	require.Equal(t, httpSpan.GetSpanId(), op.GetParentSpanId(), "the operation is inside the HTTP request")
 	require.Equal(t, op.GetSpanId(), field.GetParentSpanId(), "the resolver is inside the operation")
-	require.Equal(t, field.GetSpanId(), sql[0].GetParentSpanId(), "the SQL statement is inside the resolver")
+	inResolver := 0
+	for _, s := range sql {
+		if string(s.GetParentSpanId()) == string(field.GetSpanId()) {
+			inResolver++
+		}
+	}
+	require.NotZero(t, inResolver, "the SQL statement is inside the resolver")
 	// The read-through cache asked Redis first.
 	require.NotNil(t, byName["mget"], "Redis span among %q", names)
 	require.Equal(t, field.GetSpanId(), byName["mget"].GetParentSpanId(), "the Redis read is inside the resolver")

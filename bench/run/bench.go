@@ -10,8 +10,12 @@ import (
 	"syscall"
 )
 
-// writeUsers is how many seeded users the writes scenario signs in as.
-const writeUsers = 50
+// writeUsers is how many seeded users the writes scenario signs in as;
+// pgWriteUsers, how many write among the reads on PostgreSQL.
+const (
+	writeUsers   = 50
+	pgWriteUsers = 10
+)
 
 // bench is a benchmark ready to measure: its servers run, its scenarios
 // are validated and their wrk scripts written.
@@ -81,6 +85,7 @@ type servers struct {
 	nocache *instance // conduit on another copy, without the response cache
 	redis   *instance // conduit on another copy, with the Redis cache
 	pg      *instance // conduit on the seeded PostgreSQL
+	pgPlain *instance // conduit on the same PostgreSQL, without the response cache
 }
 
 // startServers starts the ceiling, and conduit on SQLite, on SQLite with
@@ -125,7 +130,10 @@ func (b *bench) startServers(ctx context.Context, cl *cleanups, ceilingBin, seed
 	if s.pg, err = startConduit(ctx, cl, b.cfg, b.runDir, "conduit (PostgreSQL)", "conduit-postgres.log", pg.dsn, ""); err != nil {
 		return s, err
 	}
-	b.instances = []*instance{s.ceiling, s.sqlite, s.nocache, s.redis, s.pg, rs}
+	if s.pgPlain, err = startConduit(ctx, cl, b.cfg, b.runDir, "conduit (PostgreSQL, no response cache)", "conduit-postgres-nocache.log", pg.dsn, "", "--response-cache-bytes", "0"); err != nil {
+		return s, err
+	}
+	b.instances = []*instance{s.ceiling, s.sqlite, s.nocache, s.redis, s.pg, s.pgPlain, rs}
 	b.sqlite = s.sqlite
 	return s, nil
 }
@@ -189,7 +197,9 @@ func (b *bench) buildScenarios(ctx context.Context, s servers) error {
 	if err != nil {
 		return err
 	}
-	pgTokens, err := signIn(ctx, s.pg.url, fx.usernames[:1])
+	// Several users write on PostgreSQL; the instances there share the
+	// database, so a token is good on both.
+	pgTokens, err := signIn(ctx, s.pg.url, fx.usernames[:min(pgWriteUsers, len(fx.usernames))])
 	if err != nil {
 		return err
 	}
@@ -204,6 +214,10 @@ func (b *bench) buildScenarios(ctx context.Context, s servers) error {
 		b.scenarios = append(b.scenarios, r)
 	}
 	b.scenarios = append(b.scenarios, pages(s.pg, pgTokens[0], fx.slug, " (PostgreSQL)")[:2]...)
+	pgMixed := mixed(s.pg, pgTokens, fx.articleIDs, 101)
+	pgMixed.name += " (PostgreSQL)"
+	b.scenarios = append(b.scenarios, pgMixed)
+	b.scenarios = append(b.scenarios, noCache(pages(s.pgPlain, pgTokens[0], fx.slug, " (PostgreSQL, no response cache)")[1:2])...)
 	return b.writeScripts()
 }
 

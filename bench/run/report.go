@@ -143,7 +143,8 @@ func (r report) results(b *strings.Builder) {
 		"divided by the growth of its `%s{%s}` (which, unlike wrk's count, includes the requests wrk left in flight).\n\n",
 		statementsMetric, mallocsMetric, highConns, requestsMetric, strings.Trim(graphqlRoute, "{}"))
 	fmt.Fprintf(b, "\"Cached\" is the share of requests answered from the response cache (`%s`), which keeps an answer until the next commit to the database; "+
-		"the scenarios marked \"(no response cache)\" run the same requests on an instance started with `--response-cache-bytes 0`, so every request executes.\n\n", cacheHitsMetric)
+		"the scenarios marked \"(no response cache)\" run the same requests on instances started with `--response-cache-bytes 0`, so every request executes. "+
+		"On PostgreSQL an answer from the cache still costs one statement, which reads the server's snapshot to know whether anything committed.\n\n", cacheHitsMetric)
 	fmt.Fprintf(b, "The last column shows each round's requests/s at %d connections: how noisy the machine was.\n\n", highConns)
 	fmt.Fprintf(b, "| scenario | req/s @%d | × ceiling | p50 @%d | p99 @%d | req/s @%d | p50 @%d | p99 @%d | SQL/request | allocs/request | cached | req/s @%d by round |\n",
 		highConns, highConns, highConns, lowConns, lowConns, lowConns, highConns)

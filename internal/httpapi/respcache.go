@@ -28,7 +28,7 @@ type DataVersion = [6]uint64
 // subscription, no answer with an error, nothing streamed (event streams,
 // incremental delivery), no request whose credential was refused.
 type ResponseCache struct {
-	version  func() (DataVersion, bool)
+	version  func(context.Context) (DataVersion, bool)
 	maxBytes int
 
 	mu      sync.Mutex
@@ -58,7 +58,7 @@ const maxCachedResponse = 256 << 10
 // NewResponseCache returns a cache of at most maxBytes of answers, valid
 // while version reports the same value. version reports ok false when the
 // state is unknown: nothing is served or stored then.
-func NewResponseCache(maxBytes int, version func() (DataVersion, bool)) *ResponseCache {
+func NewResponseCache(maxBytes int, version func(context.Context) (DataVersion, bool)) *ResponseCache {
 	return &ResponseCache{version: version, maxBytes: maxBytes, entries: map[string]cachedResponse{}}
 }
 
@@ -170,7 +170,7 @@ func withResponseCache(c *ResponseCache, stopping <-chan struct{}, next http.Han
 			next.ServeHTTP(w, r)
 			return
 		}
-		v, ok := c.version()
+		v, ok := c.version(r.Context())
 		if !ok {
 			next.ServeHTTP(w, r)
 			return
@@ -218,7 +218,7 @@ func withResponseCache(c *ResponseCache, stopping <-chan struct{}, next http.Han
 		}
 		// Stored only if nothing committed while the query ran: then it read
 		// the state of version v.
-		if after, ok := c.version(); ok && after == v {
+		if after, ok := c.version(r.Context()); ok && after == v {
 			h := w.Header()
 			c.put(key, v, cachedResponse{contentType: h.Get("Content-Type"), cacheControl: h.Get("Cache-Control"),
 				etag: h.Get("Etag"), vary: strings.Join(h.Values("Vary"), ", "), body: cw.body})

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -161,4 +162,20 @@ func QueryInt(tb testing.TB, db *DB, query string, args ...any) int64 {
 		tb.Fatal(err)
 	}
 	return n
+}
+
+// WriteUncommitted appends a dot to every bio in a transaction on db's writer and
+// leaves it open: it holds a write that has not committed yet. commit
+// ends it.
+func WriteUncommitted(tb testing.TB, db *DB) (commit func() error) {
+	tb.Helper()
+	ctx := context.Background()
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE users SET bio = COALESCE(bio, '') || '.'"); err != nil {
+		tb.Fatal(errors.Join(err, tx.Rollback()))
+	}
+	return tx.Commit
 }

@@ -15,14 +15,30 @@ import (
 // any other. It is what lets an answer be reused exactly.
 type DataVersion [6]uint64
 
-// Changes tells the committed state of an SQLite database apart at the cost
-// of reading memory: it maps the file's wal-index (the "-shm" file that
-// every connection in WAL mode shares) and reads its header, which SQLite
-// rewrites on every commit (its change counter, last frame and checksum;
-// see https://www.sqlite.org/walformat.html, "The WAL-Index Header").
-// Commits of other processes on the same file count too.
+// Changes tells the committed states of the database apart, by any writer:
+// this process, another instance, or a person at a SQL prompt.
+//
+// On SQLite it costs a read of shared memory: it maps the file's wal-index
+// (the "-shm" file that every connection in WAL mode shares) and reads its
+// header, which SQLite rewrites on every commit (its change counter, last
+// frame and checksum; see https://www.sqlite.org/walformat.html, "The
+// WAL-Index Header").
+//
+// On PostgreSQL it costs one short statement: the server's current
+// snapshot, of which two numbers identify every commit. A snapshot's xmax
+// is one past the newest finished transaction, and xip lists the
+// transactions below xmax still running. A commit either finishes a
+// transaction at or above xmax, which moves xmax up, or one in xip, which
+// leaves xip. While xmax stays the same no transaction can join xip (new
+// ones are numbered above it), so xip only shrinks: equal xmax and equal
+// xip sizes mean an equal snapshot, and xmax never moves back. Commits in
+// the server's other databases change it too, which costs reuse, never
+// exactness.
+
 type Changes struct {
-	mem []byte
+	pg    *DB          // PostgreSQL; nil on SQLite
+	reads atomic.Int64 // statements that read the snapshot
+	mem   []byte
 	// conn stays open so that the wal-index stays the file SQLite uses:
 	// it is rebuilt when the last connection to the database closes.
 	conn   *sql.Conn
@@ -34,8 +50,7 @@ type Changes struct {
 const walIndexHeader = 48
 
 // Changes returns the reader of the database's commits, opened on first
-// use and closed with db, or an error on PostgreSQL, where other instances
-// commit unseen.
+// use and closed with db.
 func (db *DB) Changes(ctx context.Context) (*Changes, error) {
 	db.changesMu.Lock()
 	defer db.changesMu.Unlock()
@@ -50,8 +65,12 @@ func (db *DB) Changes(ctx context.Context) (*Changes, error) {
 }
 
 func (db *DB) openChanges(ctx context.Context) (*Changes, error) {
-	if db.dialect != DialectSQLite {
-		return nil, errors.New("commits are observable on SQLite only")
+	if db.dialect == DialectPostgres {
+		c := &Changes{pg: db}
+		if _, ok := c.Version(ctx); !ok {
+			return nil, errors.New("read the current snapshot: pg_current_snapshot() failed (PostgreSQL 13 or later is needed)")
+		}
+		return c, nil
 	}
 	conn, err := db.reader.DB.Conn(ctx)
 	if err != nil {
@@ -75,11 +94,37 @@ func (db *DB) openChanges(ctx context.Context) (*Changes, error) {
 	return &Changes{mem: mem, conn: conn}, nil
 }
 
-// Version returns the state committed now; ok is false when the header was
-// being rewritten during every try, or c is closed: the state is unknown.
-func (c *Changes) Version() (v DataVersion, ok bool) {
+// VersionStatements returns how many of Statements read the version of
+// the data (one per Version on PostgreSQL, none on SQLite) rather than the
+// data itself.
+func (db *DB) VersionStatements() int64 {
+	db.changesMu.Lock()
+	defer db.changesMu.Unlock()
+	if db.changes == nil {
+		return 0
+	}
+	return db.changes.reads.Load()
+}
+
+// snapshotQuery reads the two numbers of PostgreSQL's current snapshot
+// that tell its commits apart (see Changes).
+const snapshotQuery = `SELECT pg_snapshot_xmax(s)::text::bigint, (SELECT count(*) FROM pg_snapshot_xip(s))
+FROM pg_current_snapshot() AS s`
+
+// Version returns the state committed now; ok is false when the state is
+// unknown: the wal-index header was being rewritten during every try, the
+// snapshot could not be read, or c is closed.
+func (c *Changes) Version(ctx context.Context) (v DataVersion, ok bool) {
 	if c == nil || c.closed.Load() {
 		return v, false
+	}
+	if c.pg != nil {
+		c.reads.Add(1)
+		var xmax, running int64
+		if err := c.pg.reader.QueryRowContext(ctx, snapshotQuery).Scan(&xmax, &running); err != nil {
+			return v, false
+		}
+		return DataVersion{uint64(xmax), uint64(running)}, true
 	}
 	for range 8 {
 		a := (*[6]uint64)(unsafe.Pointer(&c.mem[0]))
@@ -105,7 +150,7 @@ func (c *Changes) Version() (v DataVersion, ok bool) {
 // The mapping stays, so that a Version racing with Close reads memory that
 // is still there; it is one page.
 func (c *Changes) Close() error {
-	if c == nil || c.closed.Swap(true) {
+	if c == nil || c.closed.Swap(true) || c.conn == nil {
 		return nil
 	}
 	return c.conn.Close()
