@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -32,8 +33,10 @@ type runs [][2]measurement
 // It returns each scenario's runs, in the order of b.scenarios.
 func (b *bench) measureRounds(ctx context.Context) ([]runs, error) {
 	res := make([]runs, len(b.scenarios))
+	order := runOrder(b.scenarios)
 	for round := range b.cfg.rounds {
-		for i, s := range b.scenarios {
+		for _, i := range order {
+			s := b.scenarios[i]
 			var pair [2]measurement
 			for j, conns := range []int{highConns, lowConns} {
 				m, err := b.measure(ctx, i, conns)
@@ -48,6 +51,32 @@ func (b *bench) measureRounds(ctx context.Context) ([]runs, error) {
 		}
 	}
 	return res, nil
+}
+
+// runOrder is the order of the scenarios in a round: as listed, except
+// that a scenario compared with a base (the same page with Redis) runs
+// right after it, seconds rather than minutes apart, so that the machine's
+// drift between the two stays small.
+func runOrder(ss []scenario) []int {
+	order := make([]int, 0, len(ss))
+	for i, s := range ss {
+		if s.base != "" {
+			continue
+		}
+		order = append(order, i)
+		for j, t := range ss {
+			if t.base == s.name {
+				order = append(order, j)
+			}
+		}
+	}
+	// A comparison whose base is missing still runs, last.
+	for i, s := range ss {
+		if s.base != "" && !slices.Contains(order, i) {
+			order = append(order, i)
+		}
+	}
+	return order
 }
 
 // failures describes a measurement's failed requests, if any.

@@ -128,7 +128,7 @@ func (r report) header(b *strings.Builder) {
 	fmt.Fprintf(b, "| commit | %s (binary: %s) |\n", m.commit, m.binary)
 	fmt.Fprintf(b, "| date | %s |\n", m.date.Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(b, "| load average (1, 5, 15 min) | %s at the start, %s at the end |\n", m.loadAt[0], m.loadAt[1])
-	fmt.Fprintf(b, "| rounds | %d, each the ceiling then every scenario in turn; each scenario at %d and then %d connections for %v |\n",
+	fmt.Fprintf(b, "| rounds | %d, each the ceiling then every scenario in turn (a page with Redis right after the same page without); each scenario at %d and then %d connections for %v |\n",
 		r.cfg.rounds, highConns, lowConns, r.cfg.duration)
 	fmt.Fprintf(b, "| data | `conduit seed %s` into SQLite, and the same into PostgreSQL |\n", r.cfg.seed)
 	fmt.Fprintf(b, "| pinning | servers (conduit, ceiling, redis-server, postgres) on CPU %d, `wrk -t1` on CPU %d (`taskset`) |\n", serverCPU, loadCPU)
