@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -38,7 +40,12 @@ type DataVersion [6]uint64
 type Changes struct {
 	pg    *DB          // PostgreSQL; nil on SQLite
 	reads atomic.Int64 // statements that read the snapshot
-	mem   []byte
+	// On PostgreSQL, the read of the snapshot that callers arriving now
+	// wait for: it is sent when the one in flight returns (see Version).
+	snapMu   sync.Mutex
+	inFlight bool
+	next     *snapshotRead
+	mem      []byte
 	// conn stays open so that the wal-index stays the file SQLite uses:
 	// it is rebuilt when the last connection to the database closes.
 	conn   *sql.Conn
@@ -119,12 +126,7 @@ func (c *Changes) Version(ctx context.Context) (v DataVersion, ok bool) {
 		return v, false
 	}
 	if c.pg != nil {
-		c.reads.Add(1)
-		var xmax, running int64
-		if err := c.pg.reader.QueryRowContext(ctx, snapshotQuery).Scan(&xmax, &running); err != nil {
-			return v, false
-		}
-		return DataVersion{uint64(xmax), uint64(running)}, true
+		return c.snapshot(ctx)
 	}
 	for range 8 {
 		a := (*[6]uint64)(unsafe.Pointer(&c.mem[0]))
@@ -144,6 +146,68 @@ func (c *Changes) Version(ctx context.Context) (v DataVersion, ok bool) {
 		}
 	}
 	return v, false
+}
+
+// snapshotRead is one statement that reads the snapshot, shared by the
+// callers that arrived before it was sent.
+type snapshotRead struct {
+	done chan struct{}
+	v    DataVersion
+	ok   bool
+}
+
+// snapshot returns PostgreSQL's current version. Callers that arrive while
+// a read is in flight share the next one, which is sent when that read
+// returns: a caller never gets a snapshot taken before it arrived (which
+// could miss a commit that it saw), and under load one statement answers
+// many requests instead of one each.
+func (c *Changes) snapshot(ctx context.Context) (DataVersion, bool) {
+	c.snapMu.Lock()
+	if !c.inFlight {
+		c.inFlight = true
+		c.snapMu.Unlock()
+		r := &snapshotRead{done: make(chan struct{})}
+		// The callers that join later share the read, and may outlive
+		// this one's request.
+		c.send(context.WithoutCancel(ctx), r)
+		return r.v, r.ok
+	}
+	if c.next == nil {
+		c.next = &snapshotRead{done: make(chan struct{})}
+	}
+	r := c.next
+	c.snapMu.Unlock()
+	select {
+	case <-r.done:
+		return r.v, r.ok
+	case <-ctx.Done():
+		return DataVersion{}, false
+	}
+}
+
+// snapshotTimeout bounds a read of the snapshot, which callers share: one
+// that hangs must not hold the others for longer than their own query
+// could take.
+const snapshotTimeout = 5 * time.Second
+
+// send reads the snapshot for r, then sends the read that callers joined
+// meanwhile, if any, from another goroutine so that r's caller goes on.
+func (c *Changes) send(ctx context.Context, r *snapshotRead) {
+	c.reads.Add(1)
+	ctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+	var xmax, running int64
+	err := c.pg.reader.QueryRowContext(ctx, snapshotQuery).Scan(&xmax, &running)
+	cancel()
+	r.v, r.ok = DataVersion{uint64(xmax), uint64(running)}, err == nil
+	close(r.done)
+	c.snapMu.Lock()
+	next := c.next
+	c.next = nil
+	c.inFlight = next != nil
+	c.snapMu.Unlock()
+	if next != nil {
+		go c.send(context.Background(), next)
+	}
 }
 
 // Close releases the connection; Version then reports an unknown state.

@@ -2,8 +2,11 @@ package store_test
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/conduit-graphql/conduit/internal/store"
@@ -67,4 +70,46 @@ func testChanges(t *testing.T, dsn string) {
 	require.NoError(t, db.Close())
 	_, ok = changes.Version(ctx)
 	require.False(t, ok)
+}
+
+// TestChanges_PostgresShared: on PostgreSQL, callers that arrive together
+// share reads of the snapshot, and none gets one taken before it arrived:
+// a commit that returned before a call is always seen by it, however many
+// calls are in flight.
+func TestChanges_PostgresShared(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t, store.DialectPostgres)
+	changes, err := db.Changes(ctx)
+	require.NoError(t, err)
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var calls atomic.Int64
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_, ok := changes.Version(ctx)
+				assert.True(t, ok)
+				calls.Add(1)
+			}
+		}()
+	}
+	for range 20 {
+		before, ok := changes.Version(ctx)
+		require.True(t, ok)
+		MustCreateUser(t, db, "shared")
+		after, ok := changes.Version(ctx)
+		require.True(t, ok)
+		require.NotEqual(t, before, after, "a call after a commit got a snapshot from before it")
+	}
+	close(stop)
+	wg.Wait()
+	require.Less(t, db.VersionStatements(), calls.Load(), "every call read the snapshot itself")
 }
