@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/conduit-graphql/conduit/internal/auth"
@@ -108,4 +110,28 @@ const (
 func BenchmarkTypename(b *testing.B) {
 	api := newTestAPIWith(b, testenv.SQLite(b), benchConfig())
 	benchQuery(b, api, "", `{ __typename }`, nil)
+}
+
+// BenchmarkRepeatedFieldsRefused measures how long the 9,990-field
+// document of TestRepeatedFieldsRefusedBeforeValidation takes to refuse
+// (validating it used to cost seconds). Each request carries a new
+// comment, so that the query cache never answers. Its "ms/refusal" should
+// stay far under 50.
+func BenchmarkRepeatedFieldsRefused(b *testing.B) {
+	api := newTestAPIWith(b, testenv.SQLite(b), benchConfig())
+	doc := "{ " + strings.Repeat("__typename ", 9990) + "}"
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		n++
+		body, _ := json.Marshal(map[string]any{"query": "# " + strconv.Itoa(n) + "\n" + doc})
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		api.handler.ServeHTTP(rec, req)
+		if !bytes.Contains(rec.Body.Bytes(), []byte(`"QUERY_TOO_COMPLEX"`)) {
+			b.Fatalf("%d %s", rec.Code, rec.Body.String())
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(n), "ms/refusal")
 }
