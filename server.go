@@ -173,7 +173,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer closeShared()
-	ln, inherited, err := listen(cfg.Addr, getenv)
+	ln, inherited, err := httpapi.Listen(cfg.Addr, getenv)
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	debug.FreeOSMemory()
 	fmt.Fprintf(stdout, "Conduit %s listening on http://%s (GraphQL at /graphql%s), database %s\n",
 		buildVersion(), displayAddr(ln.Addr()), playgroundNote(cfg.Playground), db.Dialect())
-	return serveUntil(ctx, handler, ln, d.stopping, cfg.ShutdownTimeout, log)
+	return httpapi.ServeUntil(ctx, handler, ln, d.stopping, cfg.ShutdownTimeout, log)
 }
 
 // Garbage collector defaults for serving, each used only when its
@@ -249,28 +249,6 @@ func (d *deps) share(ctx context.Context, redisURL string, log *slog.Logger) (cl
 		log.Info("shared cache and events on Redis", "redis", d.cache.State(ctx))
 	}
 	return func() { hub.Close(); client.Close() }, nil
-}
-
-// serveUntil serves on ln until ctx ends, then drains: see drain.
-func serveUntil(ctx context.Context, handler http.Handler, ln net.Listener, stopping chan struct{}, timeout time.Duration, log *slog.Logger) error {
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	srv.RegisterOnShutdown(func() { close(stopping) })
-	conns := &connTracker{}
-	srv.ConnState = conns.observe
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down", "timeout", timeout)
-	sctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if err := drain(sctx, srv, ln, errc, conns); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
 }
 
 // deps are what the handler is built on: the database, the cache (nil for
