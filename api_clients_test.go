@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
@@ -158,13 +159,10 @@ func TestCORSAllowHeaders(t *testing.T) {
 		require.NotContains(t, preflight(api, "x-custom"), "x-custom", "only listed headers")
 	})
 	t.Run("Configured", func(t *testing.T) {
-		var cfg config
-		f := newFlags("serve", "", func(k string) string {
+		cfg, err := cli.ParseServe(nil, func(k string) string {
 			return map[string]string{"CONDUIT_CORS_ALLOW_HEADERS": "X-Custom, traceparent"}[k]
 		}, io.Discard)
-		finish := serveFlags(f, &cfg)
-		require.NoError(t, f.parse(nil))
-		require.NoError(t, finish())
+		require.NoError(t, err)
 		test := testConfig()
 		test.CORSHeaders = cfg.CORSHeaders
 		api := newTestAPIWith(t, testenv.SQLite(t), test)

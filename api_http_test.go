@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
 	"github.com/conduit-graphql/conduit/internal/store"
@@ -350,7 +351,7 @@ func TestProxyHeaderWithoutClientIPHeader(t *testing.T) {
 }
 
 // newLoggedTestAPI serves on SQLite and keeps what the server logs.
-func newLoggedTestAPI(t *testing.T, cfg config) (*testAPI, *testenv.Buffer) {
+func newLoggedTestAPI(t *testing.T, cfg cli.Config) (*testAPI, *testenv.Buffer) {
 	logs := &testenv.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	hub := pubsub.NewMemory(pubsub.Options{Logger: log})

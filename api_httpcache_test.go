@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -119,24 +118,4 @@ func TestPublicGET_Off(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.Empty(t, rec.Header().Get("Cache-Control"))
 	require.Empty(t, rec.Header().Get("ETag"))
-}
-
-func TestPublicMaxAgeFlag(t *testing.T) {
-	check := func(args ...string) (config, error) {
-		var c config
-		f := newFlags("serve", "", func(string) string { return "" }, io.Discard)
-		finish := serveFlags(f, &c)
-		require.NoError(t, f.parse(args))
-		return c, finish()
-	}
-	c, err := check()
-	require.NoError(t, err)
-	require.Equal(t, 5*time.Second, c.PublicMaxAge, "the default")
-	for _, bad := range []string{"1500ms", "-1s"} {
-		_, err := check("--public-max-age", bad)
-		require.ErrorContains(t, err, "--public-max-age (CONDUIT_PUBLIC_MAX_AGE) must be whole seconds", bad)
-	}
-	c, err = check("--public-max-age", "0")
-	require.NoError(t, err)
-	require.Zero(t, c.PublicMaxAge)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
@@ -70,11 +71,8 @@ func TestIntrospectionProduction(t *testing.T) {
 	dsn := testenv.SQLite(t)
 	serveWith := func(t *testing.T, args ...string) *testAPI {
 		env := map[string]string{"CONDUIT_ENV": "production", "CONDUIT_JWT_SECRET": rand.Text() + rand.Text(), "CONDUIT_CORS_ORIGINS": "https://app.example.com"}
-		var cfg config
-		f := newFlags("serve", "", func(k string) string { return env[k] }, io.Discard)
-		finish := serveFlags(f, &cfg)
-		require.NoError(t, f.parse(args))
-		require.NoError(t, finish())
+		cfg, err := cli.ParseServe(args, func(k string) string { return env[k] }, io.Discard)
+		require.NoError(t, err)
 		return newTestAPIWith(t, dsn, cfg)
 	}
 	typo := `{ articles(frist: 1) { nodes { titel } } }`

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conduit-graphql/conduit/internal/auth"
+	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
@@ -81,7 +82,7 @@ func TestSignInMemory(t *testing.T) {
 		wg.Go(func() {
 			// Demo users sign in with the seed password; every other
 			// attempt is wrong, which costs the same hash.
-			password := map[bool]string{true: SeedPassword, false: "wrong-password"}[i%2 == 0]
+			password := map[bool]string{true: cli.SeedPassword, false: "wrong-password"}[i%2 == 0]
 			body, _ := json.Marshal(map[string]any{"query": signInMutation, "variables": map[string]any{"e": email, "p": password}})
 			resp, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conduit-graphql/conduit/internal/cache"
+	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/conduit"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
@@ -46,10 +47,10 @@ func eachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
 	}
 }
 
-func testConfig() config {
+func testConfig() cli.Config {
 	// TokenRecheck is long, so that every test of what a write does to
 	// tokens and viewers checks that this instance forgets at once.
-	return config{JWTSecret: "test-secret-test-secret-test-secret", TokenTTL: time.Hour, TokenRecheck: time.Hour, Limits: httpapi.DefaultLimits, CORSOrigins: []string{"*"}, Env: envDevelopment, Introspection: true, ResponseCacheBytes: DefaultResponseCacheBytes}
+	return cli.Config{JWTSecret: "test-secret-test-secret-test-secret", TokenTTL: time.Hour, TokenRecheck: time.Hour, Limits: httpapi.DefaultLimits, CORSOrigins: []string{"*"}, Env: cli.EnvDevelopment, Introspection: true, ResponseCacheBytes: cli.DefaultResponseCacheBytes}
 }
 
 func newTestAPI(t *testing.T, dsn string) *testAPI {
@@ -57,13 +58,13 @@ func newTestAPI(t *testing.T, dsn string) *testAPI {
 	return newTestAPIWith(t, dsn, testConfig())
 }
 
-func newTestAPIWith(t testing.TB, dsn string, cfg config) *testAPI {
+func newTestAPIWith(t testing.TB, dsn string, cfg cli.Config) *testAPI {
 	t.Helper()
 	return newTestAPIWithCache(t, dsn, cfg, nil)
 }
 
 // newTestAPIWithCache serves through a Redis cache (nil for none).
-func newTestAPIWithCache(t testing.TB, dsn string, cfg config, c *cache.Cache) *testAPI {
+func newTestAPIWithCache(t testing.TB, dsn string, cfg cli.Config, c *cache.Cache) *testAPI {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hub := pubsub.NewMemory(pubsub.Options{Logger: log})
@@ -73,13 +74,13 @@ func newTestAPIWithCache(t testing.TB, dsn string, cfg config, c *cache.Cache) *
 
 // newTestAPIWithDeps serves through the given cache (nil for none) and
 // event hub: one instance of the service.
-func newTestAPIWithDeps(t testing.TB, dsn string, cfg config, c *cache.Cache, events conduit.EventService) *testAPI {
+func newTestAPIWithDeps(t testing.TB, dsn string, cfg cli.Config, c *cache.Cache, events conduit.EventService) *testAPI {
 	t.Helper()
 	return newTestAPIWithLog(t, dsn, cfg, c, events, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 // newTestAPIWithLog is newTestAPIWithDeps that logs to log.
-func newTestAPIWithLog(t testing.TB, dsn string, cfg config, c *cache.Cache, events conduit.EventService, log *slog.Logger) *testAPI {
+func newTestAPIWithLog(t testing.TB, dsn string, cfg cli.Config, c *cache.Cache, events conduit.EventService, log *slog.Logger) *testAPI {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dsn)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/conduit-graphql/conduit/internal/auth"
+	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/conduit"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/testenv"
@@ -18,7 +19,7 @@ import (
 
 // benchConfig runs every request: the response cache, which would answer
 // the repeated requests of a benchmark from memory, is off.
-func benchConfig() config {
+func benchConfig() cli.Config {
 	cfg := testConfig()
 	cfg.ResponseCacheBytes = 0
 	return cfg
@@ -38,7 +39,7 @@ func benchAPI(b *testing.B) (*testAPI, string) {
 	if err := db.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := seedDB(ctx, db, store.SeedOptions{Users: 400, Articles: 4000, Comments: 20000, Seed: 7}); err != nil {
+	if _, err := cli.SeedDB(ctx, db, store.SeedOptions{Users: 400, Articles: 4000, Comments: 20000, Seed: 7}); err != nil {
 		b.Fatal(err)
 	}
 	api := newTestAPIWith(b, dsn, benchConfig())

@@ -25,6 +25,7 @@ import (
 
 	"github.com/conduit-graphql/conduit/internal/auth"
 	"github.com/conduit-graphql/conduit/internal/cache"
+	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/conduit"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/loaders"
@@ -35,6 +36,10 @@ import (
 	"github.com/conduit-graphql/conduit/internal/tracing"
 	"github.com/conduit-graphql/conduit/resolvers"
 )
+
+// execgen is gqlgen's generate with serial execution below the root fields;
+// internal/execgen says why.
+//go:generate go run ./internal/execgen
 
 //go:embed schema.graphqls
 var schemaSDL string
@@ -60,32 +65,11 @@ func exitCode(err error) int {
 	return 1
 }
 
-const usage = `Usage: conduit [COMMAND] [flags]
-
-Conduit, the GraphQL backend of the Conduit blogging app.
-
-Commands:
-  serve                       serve the API (the default command)
-  migrate [up|down|status]    apply, roll back or list database migrations
-  seed                        add a deterministic, realistic data set
-  schema                      print the GraphQL schema (SDL)
-  backup FILE                 write a consistent copy of the database to FILE
-  version                     print the version
-  help                        print this text
-
-Run 'conduit COMMAND --help' for a command's flags. Every flag can also be
-set with the CONDUIT_* environment variable named in its help.
-
-Tracing: set OTEL_EXPORTER_OTLP_ENDPOINT (e.g. http://collector:4318) to
-export OpenTelemetry spans over OTLP/HTTP; the SDK's other OTEL_* variables
-(OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, ...) apply. Unset, tracing is off.
-`
-
 // run is the whole program; main only wires it to the process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, cli.Usage)
 		return flag.ErrHelp
 	}
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
@@ -95,51 +79,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "migrate":
-		return migrateCmd(ctx, args, getenv, stdout, stderr)
+		return cli.Migrate(ctx, args, getenv, stdout, stderr)
 	case "seed":
-		return seedCmd(ctx, args, getenv, stdout, stderr)
+		return cli.Seed(ctx, args, getenv, stdout, stderr)
 	case "backup":
-		return backupCmd(ctx, args, getenv, stdout, stderr)
+		return cli.Backup(ctx, args, getenv, stdout, stderr)
 	case "schema":
-		return simpleCmd("schema", "Prints the GraphQL schema (SDL) that the server serves.", args, stdout, stderr, func() { fmt.Fprint(stdout, schemaSDL) })
+		return cli.Schema(args, stdout, stderr, schemaSDL)
 	case "version":
-		return simpleCmd("version", "Prints the version.", args, stdout, stderr, func() { fmt.Fprintln(stdout, "conduit", buildVersion()) })
+		return cli.Version(args, stdout, stderr, buildVersion())
 	case "help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, cli.Usage)
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
+	fmt.Fprint(stderr, cli.Usage)
 	return fmt.Errorf("unknown command %q", cmd)
-}
-
-// newFlags makes a command's flag set with a help text that names the command.
-func newFlags(name, about string, getenv func(string) string, stderr io.Writer) *envFlags {
-	fs := flag.NewFlagSet("conduit "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: conduit %s\n\n%s\n\nFlags:\n", name, about)
-		fs.PrintDefaults()
-	}
-	return &envFlags{fs: fs, getenv: getenv}
-}
-
-func (e *envFlags) parse(args []string) error {
-	if err := e.fs.Parse(args); err != nil {
-		return err
-	}
-	return errors.Join(e.errs...)
-}
-
-func simpleCmd(name, about string, args []string, stdout, stderr io.Writer, do func()) error {
-	f := newFlags(name, about, func(string) string { return "" }, stderr)
-	if err := f.parse(args); err != nil {
-		return err
-	} else if f.fs.NArg() > 0 {
-		f.fs.Usage()
-		return fmt.Errorf("%s takes no arguments", name)
-	}
-	do()
-	return nil
 }
 
 func buildVersion() string {
@@ -170,12 +124,8 @@ func newLogger(format string, w io.Writer) (log *slog.Logger, access logbuf.Acce
 
 // serve runs the API until ctx ends, then stops gracefully.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	var cfg config
-	f := newFlags("serve [flags]", "Serves the GraphQL API, the playground and the health checks.", getenv, stderr)
-	finish := serveFlags(f, &cfg)
-	if err := f.parse(args); err != nil {
-		return err
-	} else if err := finish(); err != nil {
+	cfg, err := cli.ParseServe(args, getenv, stderr)
+	if err != nil {
 		return err
 	}
 	log, access, closeLog := newLogger(cfg.LogFormat, stderr)
@@ -183,7 +133,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	tuneGC(getenv)
 	if cfg.JWTSecret == "" {
 		log.Warn("no CONDUIT_JWT_SECRET set: signing tokens with the development secret")
-		cfg.JWTSecret = devSecret
+		cfg.JWTSecret = cli.DevSecret
 	}
 
 	tr, err := tracing.New(ctx, getenv, buildVersion())
@@ -212,8 +162,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	if cfg.Env == envDevelopment {
-		if err := seedDemo(ctx, db, log); err != nil {
+	if cfg.Env == cli.EnvDevelopment {
+		if err := cli.SeedDemo(ctx, db, log); err != nil {
 			return err
 		}
 	}
@@ -223,7 +173,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer closeShared()
-	ln, inherited, err := listen(cfg.Addr, getenv)
+	ln, inherited, err := httpapi.Listen(cfg.Addr, getenv)
 	if err != nil {
 		return err
 	}
@@ -237,7 +187,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	debug.FreeOSMemory()
 	fmt.Fprintf(stdout, "Conduit %s listening on http://%s (GraphQL at /graphql%s), database %s\n",
 		buildVersion(), displayAddr(ln.Addr()), playgroundNote(cfg.Playground), db.Dialect())
-	return serveUntil(ctx, handler, ln, d.stopping, cfg.ShutdownTimeout, log)
+	return httpapi.ServeUntil(ctx, handler, ln, d.stopping, cfg.ShutdownTimeout, log)
 }
 
 // Garbage collector defaults for serving, each used only when its
@@ -301,45 +251,6 @@ func (d *deps) share(ctx context.Context, redisURL string, log *slog.Logger) (cl
 	return func() { hub.Close(); client.Close() }, nil
 }
 
-// serveUntil serves on ln until ctx ends, then drains: see drain.
-func serveUntil(ctx context.Context, handler http.Handler, ln net.Listener, stopping chan struct{}, timeout time.Duration, log *slog.Logger) error {
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	srv.RegisterOnShutdown(func() { close(stopping) })
-	conns := &connTracker{}
-	srv.ConnState = conns.observe
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down", "timeout", timeout)
-	sctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if err := drain(sctx, srv, ln, errc, conns); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
-}
-
-// seedDemo gives an empty development database a small data set, so the
-// playground shows something at once.
-func seedDemo(ctx context.Context, db *store.DB, log *slog.Logger) error {
-	empty, err := db.IsEmpty(ctx)
-	if err != nil || !empty {
-		return err
-	}
-	opts := demoSeed
-	opts.End = time.Now() // so the demo's articles look recent
-	stats, err := seedDB(ctx, db, opts)
-	if err != nil {
-		return fmt.Errorf("seed demo data: %w", err)
-	}
-	log.Info("empty development database: added demo data", "data", stats.String(), "password", SeedPassword)
-	return nil
-}
-
 // deps are what the handler is built on: the database, the cache (nil for
 // none), the event hub, and a channel closed when the server starts to stop.
 type deps struct {
@@ -359,7 +270,7 @@ type deps struct {
 
 // newHandler wires the services, cache, events, loaders and resolvers into
 // the HTTP handler.
-func newHandler(cfg config, d deps, log *slog.Logger) http.Handler {
+func newHandler(cfg cli.Config, d deps, log *slog.Logger) http.Handler {
 	db, c := d.db, d.readCache
 	storeUsers := store.NewUserService(db, auth.NewPool(auth.NewArgon2(), cfg.HashSlots))
 	tokens := auth.NewTokens([]byte(cfg.JWTSecret), cfg.TokenTTL)
@@ -426,7 +337,7 @@ func init() {
 
 // responseCache returns the cache of answers to repeated queries, or nil
 // when it is off or cannot be exact.
-func responseCache(cfg config, db *store.DB, log *slog.Logger) *httpapi.ResponseCache {
+func responseCache(cfg cli.Config, db *store.DB, log *slog.Logger) *httpapi.ResponseCache {
 	if cfg.ResponseCacheBytes <= 0 {
 		return nil
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"debug/elf"
 	"encoding/json"
 	"flag"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/testenv"
@@ -91,7 +93,7 @@ func TestRunServesAndStopsGracefully(t *testing.T) {
 			Data struct{ Articles struct{ TotalCount int } }
 		}
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-		require.Equal(t, demoSeed.Articles, out.Data.Articles.TotalCount, "an empty development database gets demo data")
+		require.Equal(t, cli.DemoSeed.Articles, out.Data.Articles.TotalCount, "an empty development database gets demo data")
 	})
 	t.Run("AccessLog", func(t *testing.T) {
 		req, err := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(`{"query":"query TagCloud { popularTags { name } }"}`))
@@ -160,7 +162,7 @@ func TestCommands(t *testing.T) {
 		var in struct {
 			SignIn struct{ User struct{ Username string } }
 		}
-		api.post(t, "", signInMutation, map[string]any{"e": name + "@example.com", "p": SeedPassword}).decode(t, &in)
+		api.post(t, "", signInMutation, map[string]any{"e": name + "@example.com", "p": cli.SeedPassword}).decode(t, &in)
 		require.Equal(t, name, in.SignIn.User.Username, "seeded users sign in with the seed password")
 		require.Error(t, run(context.Background(), []string{"seed", "--users", "-1", "--database-url", dsn}, noenv, io.Discard, io.Discard))
 	})
@@ -172,6 +174,9 @@ func TestCommands(t *testing.T) {
 		err := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
 		require.ErrorContains(t, err, "CONDUIT_JWT_SECRET")
 		require.ErrorContains(t, run(context.Background(), []string{"serve", "--max-depth", "0"}, noenv, io.Discard, io.Discard), "max-depth")
+		prod := map[string]string{"CONDUIT_ENV": "production", "CONDUIT_JWT_SECRET": rand.Text() + rand.Text()}
+		err = run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return prod[k] }, io.Discard, io.Discard)
+		require.ErrorContains(t, err, "production refuses", "CORS for any origin")
 	})
 	t.Run("Migrate", func(t *testing.T) {
 		dsn := filepath.Join(t.TempDir(), "m.db")
@@ -187,6 +192,32 @@ func TestCommands(t *testing.T) {
 		require.Contains(t, out.String(), "pending")
 		require.Error(t, run(context.Background(), args("sideways"), noenv, io.Discard, io.Discard))
 	})
+}
+
+// TestBackup_ThroughRun: `conduit backup` is wired into run()'s switch;
+// internal/cli tests the command itself.
+func TestBackup_ThroughRun(t *testing.T) {
+	ctx := context.Background()
+	noenv := func(string) string { return "" }
+	dsn := testenv.SQLite(t)
+	require.NoError(t, run(ctx, []string{"seed", "--users", "3", "--articles", "2", "--comments", "0", "--database-url", dsn}, noenv, io.Discard, io.Discard))
+	out := filepath.Join(t.TempDir(), "backup.db")
+	var stdout bytes.Buffer
+	err := run(ctx, []string{"backup", out, "--database-url", dsn}, noenv, &stdout, io.Discard)
+	require.NoError(t, err, "is backup wired into run()'s switch?")
+	require.Regexp(t, `^Backed up the SQLite database to .+: [0-9.]+ (B|kB|MB|GB) in [0-9.]+[µm]?s\.\n$`, stdout.String())
+	db, err := store.Open(ctx, out)
+	require.NoError(t, err)
+	defer db.Close()
+	empty, err := db.IsEmpty(ctx)
+	require.NoError(t, err)
+	require.False(t, empty, "the copy holds the seeded data")
+
+	var errOut bytes.Buffer
+	err = run(ctx, []string{"backup", "--help"}, noenv, io.Discard, &errOut)
+	require.ErrorIs(t, err, flag.ErrHelp)
+	require.Contains(t, errOut.String(), "Usage: conduit backup FILE")
+	require.Contains(t, errOut.String(), "pg_restore")
 }
 
 // TestStaticBinary builds the binary as `make build` does and runs it in an

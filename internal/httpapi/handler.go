@@ -1,6 +1,8 @@
 // Package httpapi is Conduit's HTTP surface: the GraphQL endpoint with its
 // transports and limits, the playground, health checks and the middleware
-// every request passes through.
+// every request passes through, and the serving around them: the socket
+// (Listen, its own or one a service manager passed) and the graceful stop
+// that drains it (ServeUntil).
 package httpapi
 
 import (

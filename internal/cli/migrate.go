@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -10,8 +10,9 @@ import (
 	"github.com/conduit-graphql/conduit/internal/store"
 )
 
-// migrateCmd applies, rolls back or lists the embedded migrations.
-func migrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// Migrate is `conduit migrate`: it applies, rolls back or lists the
+// embedded migrations.
+func Migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var dsn string
 	f := newFlags("migrate [up|down|status] [flags]", "Applies every pending migration (up, the default), rolls back the last\ngroup (down), or lists the migrations and whether each is applied (status).", getenv, stderr)
 	databaseFlag(f, &dsn)

@@ -1,14 +1,15 @@
-package main
+package cli
 
 import (
-	"context"
 	"crypto/rand"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -17,7 +18,8 @@ import (
 // could know, with a message that says what to do.
 func TestProductionSecret(t *testing.T) {
 	serve := func(env map[string]string) error {
-		return run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+		_, err := ParseServe([]string{"--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, io.Discard)
+		return err
 	}
 	t.Run("ErrPublished", func(t *testing.T) {
 		for _, secret := range publishedSecrets {
@@ -36,9 +38,9 @@ func TestProductionSecret(t *testing.T) {
 		require.ErrorContains(t, serve(map[string]string{"CONDUIT_ENV": "production"}), "required in production")
 	})
 	t.Run("OK", func(t *testing.T) {
-		c := config{Env: envProduction, JWTSecret: rand.Text() + rand.Text()}
+		c := Config{Env: EnvProduction, JWTSecret: rand.Text() + rand.Text()}
 		require.NoError(t, c.checkSecret())
-		c = config{Env: envDevelopment, JWTSecret: devSecret}
+		c = Config{Env: EnvDevelopment, JWTSecret: DevSecret}
 		require.NoError(t, c.checkSecret(), "development may use the published secrets")
 	})
 }
@@ -46,22 +48,27 @@ func TestProductionSecret(t *testing.T) {
 // TestPublishedSecretsListed finds the token secrets written in the
 // repository's files and checks that production refuses each of them.
 func TestPublishedSecretsListed(t *testing.T) {
-	out, err := exec.Command("git", "ls-files").Output()
+	top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
 	if err != nil {
 		t.Skipf("not a git checkout: %v", err)
 	}
+	root := strings.TrimSpace(string(top))
+	ls := exec.Command("git", "ls-files")
+	ls.Dir = root
+	out, err := ls.Output()
+	require.NoError(t, err)
 	patterns := []*regexp.Regexp{
 		regexp.MustCompile(`JWT_SECRET=["']?([^\s"'$]{8,})`),
 		regexp.MustCompile(`JWTSecret:\s*"([^"]+)"`),
 		regexp.MustCompile(`NewTokens\(\[\]byte\("([^"]+)"`),
-		regexp.MustCompile(`devSecret\s*=\s*"([^"]+)"`),
+		regexp.MustCompile(`DevSecret\s*=\s*"([^"]+)"`),
 	}
 	found := 0
 	for _, name := range strings.Fields(string(out)) {
 		if strings.HasPrefix(name, "web/") || strings.HasSuffix(name, ".md") {
 			continue
 		}
-		b, err := os.ReadFile(name)
+		b, err := os.ReadFile(filepath.Join(root, name))
 		if err != nil {
 			continue // deleted in the work tree
 		}
@@ -80,7 +87,7 @@ func TestPublishedSecretsListed(t *testing.T) {
 func TestProductionCORS(t *testing.T) {
 	secret := rand.Text() + rand.Text()
 	check := func(env map[string]string, args ...string) error {
-		var c config
+		var c Config
 		f := newFlags("serve", "", func(k string) string { return env[k] }, io.Discard)
 		finish := serveFlags(f, &c)
 		require.NoError(t, f.parse(args))
@@ -94,10 +101,6 @@ func TestProductionCORS(t *testing.T) {
 			require.ErrorContains(t, err, "--cors-origins https://app.example.com")
 		})
 	}
-	t.Run("ErrServe", func(t *testing.T) {
-		err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return prod[k] }, io.Discard, io.Discard)
-		require.ErrorContains(t, err, "production refuses")
-	})
 	t.Run("OK", func(t *testing.T) {
 		require.NoError(t, check(prod, "--cors-origins", "https://app.example.com"))
 		require.NoError(t, check(map[string]string{}), "development keeps * as its default")
@@ -107,8 +110,8 @@ func TestProductionCORS(t *testing.T) {
 // The websocket limits come from flags or their CONDUIT_* twins, and a
 // negative cap or a subscription complexity below 1 is refused.
 func TestWebsocketLimitFlags(t *testing.T) {
-	parse := func(env map[string]string, args ...string) (config, error) {
-		var c config
+	parse := func(env map[string]string, args ...string) (Config, error) {
+		var c Config
 		f := newFlags("serve", "", func(k string) string { return env[k] }, io.Discard)
 		finish := serveFlags(f, &c)
 		require.NoError(t, f.parse(args))
@@ -131,4 +134,24 @@ func TestWebsocketLimitFlags(t *testing.T) {
 	require.ErrorContains(t, err, "--max-sockets-per-client")
 	_, err = parse(nil, "--max-subscription-complexity", "0")
 	require.ErrorContains(t, err, "--max-subscription-complexity must be positive")
+}
+
+func TestPublicMaxAgeFlag(t *testing.T) {
+	check := func(args ...string) (Config, error) {
+		var c Config
+		f := newFlags("serve", "", func(string) string { return "" }, io.Discard)
+		finish := serveFlags(f, &c)
+		require.NoError(t, f.parse(args))
+		return c, finish()
+	}
+	c, err := check()
+	require.NoError(t, err)
+	require.Equal(t, 5*time.Second, c.PublicMaxAge, "the default")
+	for _, bad := range []string{"1500ms", "-1s"} {
+		_, err := check("--public-max-age", bad)
+		require.ErrorContains(t, err, "--public-max-age (CONDUIT_PUBLIC_MAX_AGE) must be whole seconds", bad)
+	}
+	c, err = check("--public-max-age", "0")
+	require.NoError(t, err)
+	require.Zero(t, c.PublicMaxAge)
 }

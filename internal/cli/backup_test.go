@@ -1,10 +1,8 @@
-package main
+package cli
 
 import (
 	"bytes"
 	"context"
-	"flag"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,28 +53,11 @@ func backupUser(t *testing.T, dsn, username string) *conduit.User {
 // runBackup runs `conduit backup ARGS…` with the environment env.
 func runBackup(env map[string]string, args ...string) (stdout, stderr string, err error) {
 	var out, errOut bytes.Buffer
-	err = backupCmd(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
+	err = Backup(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 
 var backupLineRE = regexp.MustCompile(`^Backed up the (SQLite|PostgreSQL) database to (.+): [0-9.]+ (B|kB|MB|GB) in [0-9.]+[µm]?s\.\n$`)
-
-func TestBackup_ThroughRun(t *testing.T) {
-	dsn := testenv.SQLite(t)
-	backupDB(t, dsn, "viarun")
-	out := filepath.Join(t.TempDir(), "backup.db")
-	var stdout bytes.Buffer
-	err := run(context.Background(), []string{"backup", out, "--database-url", dsn}, func(string) string { return "" }, &stdout, io.Discard)
-	require.NoError(t, err, "is backup wired into run()'s switch?")
-	require.Regexp(t, backupLineRE, stdout.String())
-	require.Equal(t, "viarun", backupUser(t, out, "viarun").Username)
-
-	var errOut bytes.Buffer
-	err = run(context.Background(), []string{"backup", "--help"}, func(string) string { return "" }, io.Discard, &errOut)
-	require.ErrorIs(t, err, flag.ErrHelp)
-	require.Contains(t, errOut.String(), "Usage: conduit backup FILE")
-	require.Contains(t, errOut.String(), "pg_restore")
-}
 
 func TestBackup_SQLiteCommand(t *testing.T) {
 	dsn := testenv.SQLite(t)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -29,8 +29,9 @@ version or newer. Restore it into a new, empty database with pg_restore:
   pg_restore --no-owner --exit-on-error --dbname postgres://…/new FILE
 (the archive holds the migration history too: no migrate step is needed).`
 
-// backupCmd writes a consistent copy of the live database to a file.
-func backupCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// Backup is `conduit backup`: it writes a consistent copy of the live
+// database to a file.
+func Backup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var dsn, pgDump string
 	var force bool
 	f := newFlags("backup FILE [flags]", backupAbout, getenv, stderr)

@@ -1,9 +1,9 @@
-package main
+package cli
 
 import (
 	"errors"
-	"flag"
 	"fmt"
+	"io"
 	"runtime"
 	"slices"
 	"strconv"
@@ -14,22 +14,22 @@ import (
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 )
 
-// Environments.
+// Environments, the values of --env.
 const (
-	envDevelopment = "development"
-	envProduction  = "production"
+	EnvDevelopment = "development"
+	EnvProduction  = "production"
 )
 
-// devSecret signs tokens in development when no secret is configured, so
+// DevSecret signs tokens in development when no secret is configured, so
 // that tokens survive restarts; production refuses to start without one.
-const devSecret = "conduit-development-secret-do-not-use-in-production"
+const DevSecret = "conduit-development-secret-do-not-use-in-production"
 
 // publishedSecrets are token secrets that appear in this repository: the
 // development secret, and those of tests and scripts. Anyone can sign
 // tokens with them, so production refuses them. TestPublishedSecretsListed
 // keeps the list complete.
 var publishedSecrets = []string{
-	devSecret,
+	DevSecret,
 	"test-secret-test-secret-test-secret", // api_test.go
 	"load-test-secret-load-test-secret-0", // bench/load.sh, before it drew a random one
 	"0123456789abcdef0123456789abcdef",    // internal/auth tests
@@ -44,9 +44,9 @@ const DefaultPublicMaxAge = 5 * time.Second
 // bits, and a shorter secret is easier to guess offline from one token.
 const minSecretLen = 32
 
-// config is everything `conduit serve` reads from flags and CONDUIT_*
-// variables, once, in run().
-type config struct {
+// Config is everything `conduit serve` reads from flags and CONDUIT_*
+// variables, once, through ParseServe.
+type Config struct {
 	Addr          string
 	DatabaseURL   string
 	RedisURL      string
@@ -77,66 +77,28 @@ type config struct {
 // memory the process uses anyway.
 const DefaultResponseCacheBytes = 8 << 20
 
-// envFlags registers flags whose defaults come from CONDUIT_* variables,
-// so a flag beats the environment, which beats the built-in default.
-type envFlags struct {
-	fs     *flag.FlagSet
-	getenv func(string) string
-	errs   []error
-}
-
-func (e *envFlags) env(name, def string) string {
-	if v := e.getenv(name); v != "" {
-		return v
+// ParseServe reads the configuration of `conduit serve` from args and
+// getenv, and checks it. --help prints the command's help to stderr and
+// returns flag.ErrHelp.
+func ParseServe(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	var c Config
+	f := newFlags("serve [flags]", "Serves the GraphQL API, the playground and the health checks.", getenv, stderr)
+	finish := serveFlags(f, &c)
+	if err := f.parse(args); err != nil {
+		return c, err
+	} else if err := finish(); err != nil {
+		return c, err
 	}
-	return def
-}
-
-// String registers a string flag with its environment default.
-func (e *envFlags) String(p *string, name, envName, def, usage string) {
-	e.fs.StringVar(p, name, e.env(envName, def), usage+" ("+envName+")")
-}
-
-// Int registers an int flag with its environment default.
-func (e *envFlags) Int(p *int, name, envName string, def int, usage string) {
-	v, err := strconv.Atoi(e.env(envName, strconv.Itoa(def)))
-	if err != nil {
-		e.errs = append(e.errs, fmt.Errorf("%s: %w", envName, err))
-	}
-	e.fs.IntVar(p, name, v, usage+" ("+envName+")")
-}
-
-// Duration registers a duration flag with its environment default.
-func (e *envFlags) Duration(p *time.Duration, name, envName string, def time.Duration, usage string) {
-	v, err := time.ParseDuration(e.env(envName, def.String()))
-	if err != nil {
-		e.errs = append(e.errs, fmt.Errorf("%s: %w", envName, err))
-	}
-	e.fs.DurationVar(p, name, v, usage+" ("+envName+")")
-}
-
-// Bool registers a bool flag with its environment default.
-func (e *envFlags) Bool(p *bool, name, envName string, def bool, usage string) {
-	v, err := strconv.ParseBool(e.env(envName, strconv.FormatBool(def)))
-	if err != nil {
-		e.errs = append(e.errs, fmt.Errorf("%s: %w", envName, err))
-	}
-	e.fs.BoolVar(p, name, v, usage+" ("+envName+")")
-}
-
-// databaseFlag registers --database-url, which every command that opens the
-// database shares.
-func databaseFlag(e *envFlags, p *string) {
-	e.String(p, "database-url", "CONDUIT_DATABASE_URL", "conduit.db", "SQLite file path, or a postgres:// URL")
+	return c, nil
 }
 
 // serveFlags registers the flags of `conduit serve`; finish fills c with
 // what derives from them once they are parsed.
-func serveFlags(e *envFlags, c *config) (finish func() error) {
+func serveFlags(e *envFlags, c *Config) (finish func() error) {
 	e.String(&c.Addr, "addr", "CONDUIT_ADDR", ":8080", "address to listen on")
 	databaseFlag(e, &c.DatabaseURL)
 	e.String(&c.RedisURL, "redis-url", "CONDUIT_REDIS_URL", "", "redis:// URL of the shared cache and of subscription events to other instances (this instance's own subscribers get events in process either way; none by default)")
-	e.String(&c.Env, "env", "CONDUIT_ENV", envDevelopment, "development or production")
+	e.String(&c.Env, "env", "CONDUIT_ENV", EnvDevelopment, "development or production")
 	e.String(&c.JWTSecret, "jwt-secret", "CONDUIT_JWT_SECRET", "", "HMAC secret for tokens, at least 32 bytes (required in production, and not one published in Conduit's source)")
 	e.Duration(&c.TokenTTL, "token-ttl", "CONDUIT_TOKEN_TTL", 30*24*time.Hour, "token lifetime")
 	e.Duration(&c.TokenRecheck, "token-recheck", "CONDUIT_TOKEN_RECHECK", time.Second, "how long a token check may reuse the user it read: a password change made on another instance refuses older tokens here within this (0: read on every request)")
@@ -245,7 +207,7 @@ func (a *autoFlag) IsBoolFlag() bool { return true }
 // autoBool parses a flag that is true, false, or auto: on outside production.
 func autoBool(name, v, env string) (bool, error) {
 	if v == "auto" {
-		return env != envProduction, nil
+		return env != EnvProduction, nil
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
@@ -255,15 +217,15 @@ func autoBool(name, v, env string) (bool, error) {
 }
 
 // check validates a parsed config and fills what derives from it.
-func (c *config) check() error {
+func (c *Config) check() error {
 	var errs []error
-	if c.Env != envDevelopment && c.Env != envProduction {
+	if c.Env != EnvDevelopment && c.Env != EnvProduction {
 		errs = append(errs, fmt.Errorf("--env: want development or production, got %q", c.Env))
 	}
 	if err := c.checkSecret(); err != nil {
 		errs = append(errs, err)
 	}
-	if c.Env == envProduction && slices.Contains(c.CORSOrigins, "*") {
+	if c.Env == EnvProduction && slices.Contains(c.CORSOrigins, "*") {
 		// The default suits development; in production, letting every
 		// site's scripts call the API must be a decision, not an accident.
 		errs = append(errs, errors.New("--cors-origins (CONDUIT_CORS_ORIGINS) is * (any origin), which production refuses: list the origins browsers may call from, e.g. --cors-origins https://app.example.com"))
@@ -299,14 +261,14 @@ func (c *config) check() error {
 
 // checkSecret refuses a token secret that is too short anywhere, and in
 // production a missing one or one published in this repository.
-func (c *config) checkSecret() error {
+func (c *Config) checkSecret() error {
 	const generate = "; generate one, e.g. with `openssl rand -base64 48`"
 	switch {
-	case c.JWTSecret == "" && c.Env == envProduction:
+	case c.JWTSecret == "" && c.Env == EnvProduction:
 		return errors.New("--jwt-secret (CONDUIT_JWT_SECRET) is required in production" + generate)
 	case c.JWTSecret != "" && len(c.JWTSecret) < minSecretLen:
 		return fmt.Errorf("--jwt-secret (CONDUIT_JWT_SECRET) must be at least %d bytes, got %d%s", minSecretLen, len(c.JWTSecret), generate)
-	case c.Env == envProduction && slices.Contains(publishedSecrets, c.JWTSecret):
+	case c.Env == EnvProduction && slices.Contains(publishedSecrets, c.JWTSecret):
 		return errors.New("--jwt-secret (CONDUIT_JWT_SECRET) is a secret published in Conduit's source code, so anyone could sign tokens with it" + generate)
 	}
 	return nil

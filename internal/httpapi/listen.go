@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"fmt"
@@ -11,11 +11,11 @@ import (
 // systemd's socket activation (sd_listen_fds) defines it.
 const listenFDsStart = 3
 
-// listen returns the socket to serve on: the one a service manager passed
+// Listen returns the socket to serve on: the one a service manager passed
 // (systemd socket activation: LISTEN_FDS, LISTEN_PID), or a new one on addr.
 // A passed socket outlives the process, so a restart queues new connections
 // in its backlog instead of refusing them: deploys drop no request.
-func listen(addr string, getenv func(string) string) (ln net.Listener, inherited bool, err error) {
+func Listen(addr string, getenv func(string) string) (ln net.Listener, inherited bool, err error) {
 	if n, _ := strconv.Atoi(getenv("LISTEN_FDS")); n > 0 && getenv("LISTEN_PID") == strconv.Itoa(os.Getpid()) {
 		f := os.NewFile(listenFDsStart, "listen-fd")
 		ln, err = net.FileListener(f)

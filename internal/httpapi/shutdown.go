@@ -1,13 +1,39 @@
-package main
+package httpapi
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 )
+
+// ServeUntil serves handler on ln until ctx ends, then drains: see drain.
+// Requests in flight get timeout to finish. stopping is closed when the
+// server shuts down (Options.Stopping, which ends streams).
+func ServeUntil(ctx context.Context, handler http.Handler, ln net.Listener, stopping chan struct{}, timeout time.Duration, log *slog.Logger) error {
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv.RegisterOnShutdown(func() { close(stopping) })
+	conns := &connTracker{}
+	srv.ConnState = conns.observe
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", timeout)
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := drain(sctx, srv, ln, errc, conns); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
 
 // newConnWait bounds how long a stop waits for connections that were
 // accepted but have not sent a request yet.

@@ -1,9 +1,10 @@
-package main
+package cli
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -16,11 +17,12 @@ import (
 // SeedPassword is the password of every seeded user.
 const SeedPassword = "password123"
 
-// demoSeed is the small data set an empty development database gets at start.
-var demoSeed = store.SeedOptions{Users: 25, Articles: 80, Comments: 300, Seed: 1}
+// DemoSeed is the small data set an empty development database gets at start.
+var DemoSeed = store.SeedOptions{Users: 25, Articles: 80, Comments: 300, Seed: 1}
 
-// seedCmd fills the database with a deterministic, realistic data set.
-func seedCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// Seed is `conduit seed`: it fills the database with a deterministic,
+// realistic data set.
+func Seed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var dsn string
 	opts := store.SeedOptions{}
 	var seed int
@@ -48,7 +50,7 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	p := newProgress(stdout)
 	opts.Progress = p.update
 	start := time.Now()
-	stats, err := seedDB(ctx, db, opts)
+	stats, err := SeedDB(ctx, db, opts)
 	p.finish()
 	if err != nil {
 		return err
@@ -57,8 +59,25 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	return nil
 }
 
-// seedDB seeds with the shared password hash.
-func seedDB(ctx context.Context, db *store.DB, opts store.SeedOptions) (store.SeedStats, error) {
+// SeedDemo gives an empty development database a small data set, so the
+// playground shows something at once.
+func SeedDemo(ctx context.Context, db *store.DB, log *slog.Logger) error {
+	empty, err := db.IsEmpty(ctx)
+	if err != nil || !empty {
+		return err
+	}
+	opts := DemoSeed
+	opts.End = time.Now() // so the demo's articles look recent
+	stats, err := SeedDB(ctx, db, opts)
+	if err != nil {
+		return fmt.Errorf("seed demo data: %w", err)
+	}
+	log.Info("empty development database: added demo data", "data", stats.String(), "password", SeedPassword)
+	return nil
+}
+
+// SeedDB seeds db as opts says, every user with the password SeedPassword.
+func SeedDB(ctx context.Context, db *store.DB, opts store.SeedOptions) (store.SeedStats, error) {
 	hash, err := auth.NewArgon2().Hash(ctx, SeedPassword)
 	if err != nil {
 		return store.SeedStats{}, err
