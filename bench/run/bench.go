@@ -58,6 +58,13 @@ func setup(ctx context.Context, cfg config, cl *cleanups, log io.Writer) (*bench
 	if err != nil {
 		return nil, err
 	}
+	// The servers run a copy of the binary, as a deployment would (see
+	// the memory table).
+	deployed := filepath.Join(b.runDir, "conduit")
+	if err := copyFile(cfg.conduit, deployed, 0o755); err != nil {
+		return nil, fmt.Errorf("copy the binary: %w", err)
+	}
+	b.cfg.conduit = deployed
 	// The servers' copies of the seeds change under the writes, and are
 	// removed once the servers have stopped.
 	scratch := filepath.Join(b.runDir, "data")

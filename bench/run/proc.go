@@ -117,9 +117,12 @@ func (p *process) stop() error {
 // memory is what /proc says of a process's resident set, in bytes.
 type memory struct {
 	rss, peak int64 // VmRSS and VmHWM
+	// anon and file split rss: the process's own memory, and the pages of
+	// files it maps (mostly its binary's), which are shared and clean.
+	anon, file int64
 }
 
-// readMemory reads VmRSS and VmHWM from /proc/PID/status.
+// readMemory reads VmRSS, VmHWM, RssAnon and RssFile from /proc/PID/status.
 func readMemory(pid int) (memory, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -129,25 +132,23 @@ func readMemory(pid int) (memory, error) {
 	return parseStatus(f)
 }
 
-// parseStatus reads the VmRSS and VmHWM lines of a /proc status file
-// ("VmRSS:	   12345 kB").
+// parseStatus reads the VmRSS, VmHWM, RssAnon and RssFile lines of a
+// /proc status file ("VmRSS:	   12345 kB").
 func parseStatus(r io.Reader) (memory, error) {
 	var m memory
+	fields := map[string]*int64{"VmRSS": &m.rss, "VmHWM": &m.peak, "RssAnon": &m.anon, "RssFile": &m.file}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		key, val, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (key != "VmRSS" && key != "VmHWM") {
+		dst := fields[key]
+		if !ok || dst == nil {
 			continue
 		}
 		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(val), " kB"), 10, 64)
 		if err != nil {
 			return m, fmt.Errorf("%s: %w", key, err)
 		}
-		if key == "VmRSS" {
-			m.rss = kb << 10
-		} else {
-			m.peak = kb << 10
-		}
+		*dst = kb << 10
 	}
 	if m.rss == 0 || m.peak == 0 {
 		return m, errors.New("no VmRSS/VmHWM in status")
