@@ -84,7 +84,7 @@ func New() *Metrics {
 	)
 	// Series that exist from the start let rate() and alerts see the first
 	// increase, and show a dashboard zero instead of "no data".
-	for _, kind := range []string{streamWebsocket, streamSSE} {
+	for _, kind := range []string{StreamWebsocket, StreamSSE} {
 		m.streamsOpen.WithLabelValues(kind)
 	}
 	for _, t := range operationTypes {
