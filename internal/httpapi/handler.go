@@ -3,6 +3,14 @@
 // every request passes through, and the serving around them: the socket
 // (Listen, its own or one a service manager passed) and the graceful stop
 // that drains it (ServeUntil).
+//
+// It owns HTTP: what it needs of the rest of the service (the schema, the
+// token check, the loaders, readiness) comes in Options, so it names no
+// implementation.
+//
+// Never imports: internal/store, internal/cache, internal/pubsub,
+// internal/loaders, internal/auth, internal/cli, resolvers, graph, models,
+// github.com/uptrace/bun, github.com/redis/go-redis/v9.
 package httpapi
 
 import (

@@ -12,6 +12,12 @@
 // of the service and of Prometheus. Operation and client names, which
 // clients choose, are bounded instead: the first names seen are labels,
 // later ones "other" (see names.go).
+//
+// Other packages hand it what they count; it reaches into none of them.
+//
+// Never imports: internal/store, internal/cache, internal/pubsub,
+// internal/loaders, internal/httpapi, internal/auth, resolvers, graph,
+// models.
 package metrics
 
 import (
