@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PLAYGROUND_DIST := internal/httpapi/playground/dist/index.html
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: run build playground playground-test browser-deps generate check-generated test test-go fuzz conformance schema-check schema-release deps bench-deps vet bench bench-go load pgo clean
+.PHONY: run build playground playground-test browser-deps generate check-generated import-check test test-go fuzz conformance schema-check schema-release deps bench-deps vet bench bench-go load pgo clean
 
 ## run: build the playground and the binary, then serve on :8080 with ./conduit.db
 run: build
@@ -59,8 +59,12 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
-## test: everything: generated code, vet, Go tests on SQLite and PostgreSQL, the conformance audit, the playground in a browser
-test: deps playground check-generated vet schema-check test-go fuzz conformance playground-test
+## import-check: fail when a package imports what its doc forbids ("Imports only: …", "Never imports: …")
+import-check:
+	$(GO) run ./internal/importrules
+
+## test: everything: generated code, vet, import rules, Go tests on SQLite and PostgreSQL, the conformance audit, the playground in a browser
+test: deps playground check-generated vet import-check schema-check test-go fuzz conformance playground-test
 
 test-go:
 	CI=$${CI:-true} $(GO) test -race -count=1 -timeout 20m ./...

@@ -1,6 +1,12 @@
 // Package models holds the GraphQL wire types: the inputs, payloads and
 // connections that gqlgen generates or binds, opaque global ids and cursors,
 // and the DateTime scalar.
+//
+// Wire types are the schema's and the domain's: nothing of storage or of
+// transport.
+//
+// Imports only: standard library, internal/conduit,
+// github.com/99designs/gqlgen/graphql.
 package models
 
 import (

@@ -1,5 +1,9 @@
 // Package resolvers turns GraphQL fields into calls on the domain services
 // and loaders. It never touches the database, the cache or the broker itself.
+//
+// Never imports: internal/store, internal/cache, internal/pubsub,
+// internal/httpapi, internal/auth, internal/cli, github.com/uptrace/bun,
+// github.com/redis/go-redis/v9.
 package resolvers
 
 import (

@@ -1,5 +1,12 @@
 // Package auth hashes passwords, issues and checks tokens, and puts the
 // signed-in viewer into request contexts (HTTP and websocket).
+//
+// It owns credentials only: users come through conduit.UserService, and
+// the HTTP layer is handed its checks as functions, so it knows neither
+// the store nor the transport.
+//
+// Never imports: internal/store, internal/cache, internal/httpapi,
+// resolvers, graph, models.
 package auth
 
 import (

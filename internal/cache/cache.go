@@ -7,6 +7,12 @@
 // Redis is an optimisation, never a dependency: when it fails, reads go to
 // the database, a warning is logged now and then, and Redis is tried again
 // a little later.
+//
+// It decorates the services' interfaces and knows nothing of what
+// implements them (the store) or of who calls them.
+//
+// Never imports: internal/store, internal/httpapi, resolvers, graph,
+// models, github.com/uptrace/bun.
 package cache
 
 import (

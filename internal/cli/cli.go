@@ -7,6 +7,8 @@
 // server. The root's server.go dispatches to it and wires what it parses.
 // It must never import resolvers or graph: what the schema needs, it gets
 // from server.go (the SDL, the version).
+//
+// Never imports: resolvers, graph.
 package cli
 
 import (

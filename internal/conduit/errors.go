@@ -1,6 +1,8 @@
 // Package conduit is the domain of the Conduit service: its entities, the
 // rules they obey, the errors it speaks of and the services that keep them.
 // It imports only the standard library; every other package depends on it.
+//
+// Imports only: standard library.
 package conduit
 
 import (

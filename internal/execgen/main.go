@@ -31,6 +31,11 @@
 // A field that would rely on its siblings running concurrently (a loader
 // Load that waits for other elements' keys) would be slow here, one loader
 // wait per element; the statement-budget tests catch that.
+//
+// It must build while graph/ and models/ are stale or broken: it is what
+// makes them again.
+//
+// Never imports: graph, models, resolvers.
 package main
 
 import (

@@ -3,6 +3,14 @@
 // every request passes through, and the serving around them: the socket
 // (Listen, its own or one a service manager passed) and the graceful stop
 // that drains it (ServeUntil).
+//
+// It owns HTTP: what it needs of the rest of the service (the schema, the
+// token check, the loaders, readiness) comes in Options, so it names no
+// implementation.
+//
+// Never imports: internal/store, internal/cache, internal/pubsub,
+// internal/loaders, internal/auth, internal/cli, resolvers, graph, models,
+// github.com/uptrace/bun, github.com/redis/go-redis/v9.
 package httpapi
 
 import (
@@ -125,11 +133,20 @@ func New(o Options) http.Handler {
 	if o.RateLimit.PerSecond > 0 {
 		rate = newLimiters(o.RateLimit)
 	}
-	// The rate limit comes before the body is read, so a flood costs little.
-	gql := withStreamStop(o.Stopping, withClientIP(o.RateLimit.ClientIPHeader, o.Logger, withAuth(o.Authenticate, withRateLimit(rate,
-		withStreamCap(o.Limits.StreamsPerClient, o.RateLimit.ClientIPHeader,
-			withBodyLimit(o.Limits.BodyBytes, withResponseCache(o.ResponseCache, o.Stopping, graphQLMethods(newGraphQL(o, rate)))))))))
-	mux.Handle("/graphql", gql)
+	ipHeader := o.RateLimit.ClientIPHeader
+	// What /graphql does to a request, in order. The rate limits come
+	// before the body is read, so a flood costs little; the cheap one per
+	// address also comes before the token check, which reads the database.
+	mux.Handle("/graphql", chain(graphQLMethods(newGraphQL(o, rate)),
+		withStreamStop(o.Stopping),       // streams end when the server stops
+		withClientIP(ipHeader, o.Logger), // the address, for limits below HTTP
+		withAddressLimit(rate),           // per address, before any database read
+		withAuth(o.Authenticate),         // the viewer, from the token
+		withViewerLimit(rate),            // per user, for signed-in requests
+		withStreamCap(o.Limits.StreamsPerClient, ipHeader),
+		withBodyLimit(o.Limits.BodyBytes),
+		withResponseCache(o.ResponseCache, o.Stopping),
+	))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -142,13 +159,38 @@ func New(o Options) http.Handler {
 		// playground answers 405 to other methods itself.
 		mux.Handle("/", Playground())
 	}
-	h := withRecover(o.Logger, withCORS(o.CORSOrigins, o.CORSAllowHeaders, mux))
-	if o.Metrics != nil {
-		// Outside recover, so a recovered panic counts as the 500 the client gets.
-		h = o.Metrics.MiddlewareStreams(h, isStream)
+	// What every request goes through, in order.
+	return chain(mux,
+		withBodyTimeout(o.Limits.BodyTimeout), // first, so that it sees the connection's own writer
+		withRequestID,
+		withAccessLog(o.Logger, o.AccessLog),
+		withMetrics(o.Metrics), // outside recover, so a recovered panic counts as the 500 the client gets
+		withRecover(o.Logger),
+		withCORS(o.CORSOrigins, o.CORSAllowHeaders),
+	)
+}
+
+// middleware is one step of the way to a handler.
+type middleware func(http.Handler) http.Handler
+
+// chain wraps h in middlewares so that the first one listed sees a request
+// first: the list reads in the order that requests take.
+func chain(h http.Handler, middlewares ...middleware) http.Handler {
+	for i := len(middlewares) - 1; i >= 0; i-- {
+		h = middlewares[i](h)
 	}
-	// Outermost, so that it sees the connection's own writer.
-	return withBodyTimeout(o.Limits.BodyTimeout, withRequestID(withAccessLog(o.Logger, o.AccessLog, h)))
+	return h
+}
+
+// withMetrics records requests and open streams (as streamOf tells them)
+// in m; m nil records nothing.
+func withMetrics(m *metrics.Metrics) middleware {
+	return func(next http.Handler) http.Handler {
+		if m == nil {
+			return next
+		}
+		return m.MiddlewareStreams(next, streamLabel)
+	}
 }
 
 // newGraphQL builds gqlgen's server with Conduit's transports and limits.

@@ -31,11 +31,11 @@ type incrementalTransport struct {
 
 var _ graphql.Transport = incrementalTransport{}
 
-// Supports takes a JSON POST whose client prefers multipart/mixed to JSON
-// and to an event stream.
+// Supports takes a plain JSON POST (no stream, by streamOf) whose client
+// prefers multipart/mixed to JSON and to an event stream.
 func (t incrementalTransport) Supports(r *http.Request) bool {
-	return t.mark != nil && r.Method == http.MethodPost && r.Header.Get("Upgrade") == "" &&
-		isJSONMedia(r.Header.Get("Content-Type")) && parseAccept(r.Header.Get("Accept")).prefersMultipart()
+	return t.mark != nil && r.Method == http.MethodPost && isJSONMedia(r.Header.Get("Content-Type")) &&
+		streamOf(r) == notStream && parseAccept(r.Header.Get("Accept")).prefersMultipart()
 }
 
 // Do runs one query or mutation and writes its payloads as parts.

@@ -63,40 +63,44 @@ func withRequestID(next http.Handler) http.Handler {
 
 // withRecover answers 500 instead of dropping the connection when a handler
 // panics, and logs the panic with the request id.
-func withRecover(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
+func withRecover(log *slog.Logger) middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if p := recover(); p != nil {
+					if p == http.ErrAbortHandler {
+						panic(p)
+					}
+					log.ErrorContext(r.Context(), "panic", "request_id", conduit.RequestIDFromContext(r.Context()), "panic", p)
+					writeJSONError(w, http.StatusInternalServerError, conduit.EINTERNAL, "Internal server error (request id "+conduit.RequestIDFromContext(r.Context())+").")
 				}
-				log.ErrorContext(r.Context(), "panic", "request_id", conduit.RequestIDFromContext(r.Context()), "panic", p)
-				writeJSONError(w, http.StatusInternalServerError, conduit.EINTERNAL, "Internal server error (request id "+conduit.RequestIDFromContext(r.Context())+").")
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // withAccessLog logs one line per request, through access when it is set,
 // else through log: with the GraphQL operation's name (set by the HTTP
 // transport; none for websockets and event streams, which carry many) and
 // the client's apollographql-client-name.
-func withAccessLog(log *slog.Logger, access func(method, path string, status int, d time.Duration, requestID, operation, client string), next http.Handler) http.Handler {
-	if access == nil {
-		access = func(method, path string, status int, d time.Duration, requestID, operation, client string) {
-			log.LogAttrs(context.Background(), slog.LevelInfo, "request",
-				slog.String("method", method), slog.String("path", path), slog.Int("status", status),
-				slog.Duration("duration", d), slog.String("request_id", requestID),
-				slog.String("operation", operation), slog.String("client", client))
+func withAccessLog(log *slog.Logger, access func(method, path string, status int, d time.Duration, requestID, operation, client string)) middleware {
+	return func(next http.Handler) http.Handler {
+		if access == nil {
+			access = func(method, path string, status int, d time.Duration, requestID, operation, client string) {
+				log.LogAttrs(context.Background(), slog.LevelInfo, "request",
+					slog.String("method", method), slog.String("path", path), slog.Int("status", status),
+					slog.Duration("duration", d), slog.String("request_id", requestID),
+					slog.String("operation", operation), slog.String("client", client))
+			}
 		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+			next.ServeHTTP(sw, r)
+			access(r.Method, r.URL.Path, sw.status, time.Since(start), conduit.RequestIDFromContext(r.Context()), sw.operation, metrics.ClientLabel(r.Header))
+		})
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		access(r.Method, r.URL.Path, sw.status, time.Since(start), conduit.RequestIDFromContext(r.Context()), sw.operation, metrics.ClientLabel(r.Header))
-	})
 }
 
 // noteOperation tells the access log's writer, found below w, the name of
@@ -134,70 +138,74 @@ var RequiredCORSAllowHeaders = []string{"Authorization", "Content-Type"}
 // the headers allowHeaders names (nil: DefaultCORSAllowHeaders). Tokens
 // travel in the Authorization header, never in cookies, so credentials are
 // not allowed.
-func withCORS(origins, allowHeaders []string, next http.Handler) http.Handler {
-	allowed := map[string]bool{}
-	for _, o := range origins {
-		allowed[o] = true
-	}
-	if allowHeaders == nil {
-		allowHeaders = DefaultCORSAllowHeaders
-	}
-	headers := slices.Clone(allowHeaders)
-	for _, h := range RequiredCORSAllowHeaders {
-		if !slices.ContainsFunc(headers, func(x string) bool { return strings.EqualFold(x, h) }) {
-			headers = append(headers, h)
+func withCORS(origins, allowHeaders []string) middleware {
+	return func(next http.Handler) http.Handler {
+		allowed := map[string]bool{}
+		for _, o := range origins {
+			allowed[o] = true
 		}
-	}
-	allowHeaderList := strings.Join(headers, ", ")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		origin := r.Header.Get("Origin")
-		if origin != "" && (allowed["*"] || allowed[origin]) {
-			h := w.Header()
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Add("Vary", "Origin")
-			// Scripts may read the tags that revalidate a public answer
-			// and find a request in the log and the trace.
-			h.Set("Access-Control-Expose-Headers", "ETag, X-Request-ID, Traceresponse")
-			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", allowHeaderList)
-				h.Set("Access-Control-Max-Age", "600")
-				w.WriteHeader(http.StatusNoContent)
-				return
+		if allowHeaders == nil {
+			allowHeaders = DefaultCORSAllowHeaders
+		}
+		headers := slices.Clone(allowHeaders)
+		for _, h := range RequiredCORSAllowHeaders {
+			if !slices.ContainsFunc(headers, func(x string) bool { return strings.EqualFold(x, h) }) {
+				headers = append(headers, h)
 			}
 		}
-		next.ServeHTTP(w, r)
-	})
+		allowHeaderList := strings.Join(headers, ", ")
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			origin := r.Header.Get("Origin")
+			if origin != "" && (allowed["*"] || allowed[origin]) {
+				h := w.Header()
+				h.Set("Access-Control-Allow-Origin", origin)
+				h.Add("Vary", "Origin")
+				// Scripts may read the tags that revalidate a public answer
+				// and find a request in the log and the trace.
+				h.Set("Access-Control-Expose-Headers", "ETag, X-Request-ID, Traceresponse")
+				if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+					h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+					h.Set("Access-Control-Allow-Headers", allowHeaderList)
+					h.Set("Access-Control-Max-Age", "600")
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // withBodyLimit reads a request body of at most limit bytes up front and
 // answers 413 for a larger one, so no handler sees a truncated document.
-func withBodyLimit(limit int64, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Method == http.MethodGet {
+func withBodyLimit(limit int64) middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Body == nil || r.Method == http.MethodGet {
+				next.ServeHTTP(w, r)
+				return
+			}
+			if r.ContentLength > limit {
+				writeJSONError(w, http.StatusRequestEntityTooLarge, codeParseFailed, "The request body is larger than the limit of "+byteSize(limit)+".")
+				return
+			}
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+			var tooLarge *http.MaxBytesError
+			var tooSlow ErrBodyTimeout
+			if errors.As(err, &tooLarge) {
+				writeJSONError(w, http.StatusRequestEntityTooLarge, codeParseFailed, "The request body is larger than the limit of "+byteSize(limit)+".")
+				return
+			} else if errors.As(err, &tooSlow) {
+				writeJSONError(w, http.StatusRequestTimeout, codeParseFailed, "The request body did not arrive within "+tooSlow.Timeout.String()+".")
+				return
+			} else if err != nil {
+				writeJSONError(w, http.StatusBadRequest, codeParseFailed, "The request body could not be read.")
+				return
+			}
+			r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}
 			next.ServeHTTP(w, r)
-			return
-		}
-		if r.ContentLength > limit {
-			writeJSONError(w, http.StatusRequestEntityTooLarge, codeParseFailed, "The request body is larger than the limit of "+byteSize(limit)+".")
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-		var tooLarge *http.MaxBytesError
-		var tooSlow ErrBodyTimeout
-		if errors.As(err, &tooLarge) {
-			writeJSONError(w, http.StatusRequestEntityTooLarge, codeParseFailed, "The request body is larger than the limit of "+byteSize(limit)+".")
-			return
-		} else if errors.As(err, &tooSlow) {
-			writeJSONError(w, http.StatusRequestTimeout, codeParseFailed, "The request body did not arrive within "+tooSlow.Timeout.String()+".")
-			return
-		} else if err != nil {
-			writeJSONError(w, http.StatusBadRequest, codeParseFailed, "The request body could not be read.")
-			return
-		}
-		r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}
-		next.ServeHTTP(w, r)
-	})
+		})
+	}
 }
 
 // bufferedBody is a request body read in full, whose bytes the response
@@ -210,20 +218,22 @@ type bufferedBody struct {
 func (*bufferedBody) Close() error { return nil }
 
 // withAuth puts the viewer named by the Authorization header into the context.
-func withAuth(authenticate func(ctx context.Context, authorization string) (context.Context, error), next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, err := authenticate(r.Context(), r.Header.Get("Authorization"))
-		if err != nil && conduit.ErrorCode(err) != conduit.EUNAUTHENTICATED {
-			// The database did not answer: the viewer is unknown, so answer
-			// nothing rather than treat the request as anonymous.
-			writeJSONError(w, http.StatusServiceUnavailable, conduit.EINTERNAL, "Service unavailable, try again.")
-			return
-		}
-		if ctx != r.Context() {
-			r = r.WithContext(ctx) // a copy of the request: only when needed
-		}
-		next.ServeHTTP(w, r)
-	})
+func withAuth(authenticate func(ctx context.Context, authorization string) (context.Context, error)) middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, err := authenticate(r.Context(), r.Header.Get("Authorization"))
+			if err != nil && conduit.ErrorCode(err) != conduit.EUNAUTHENTICATED {
+				// The database did not answer: the viewer is unknown, so answer
+				// nothing rather than treat the request as anonymous.
+				writeJSONError(w, http.StatusServiceUnavailable, conduit.EINTERNAL, "Service unavailable, try again.")
+				return
+			}
+			if ctx != r.Context() {
+				r = r.WithContext(ctx) // a copy of the request: only when needed
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // statusWriter remembers the status for the access log and passes through

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"math"
 	"net"
@@ -21,9 +22,12 @@ const CodeRateLimited = "RATE_LIMITED"
 
 // RateLimit is how many requests per second, with bursts, one client may
 // send to /graphql. A client is its signed-in user, or else its IP address;
-// signed-in requests from one address also share that address's budget for
-// signed-in traffic, SignedInPerIP times larger, so that one address cannot
-// multiply its budget by rotating tokens. Limits are per instance.
+// requests that carry a credential from one address also share that
+// address's budget for signed-in traffic, SignedInPerIP times larger, so
+// that one address cannot multiply its budget by rotating tokens. That
+// budget is taken before the credential is checked, so that made-up tokens
+// cannot make the server read the database faster than it allows. Limits
+// are per instance.
 type RateLimit struct {
 	PerSecond float64 // 0 turns limiting off
 	Burst     int
@@ -126,21 +130,88 @@ func (l *buckets) take(client string) (ok bool, retryAfter time.Duration, giveBa
 	return true, 0, func() { r.CancelAt(l.now()) }
 }
 
-// withRateLimit answers 429 RATE_LIMITED, with Retry-After, to a client
-// over its limit; l nil limits nothing.
-func withRateLimit(l *limiters, next http.Handler) http.Handler {
-	if l == nil {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := l.allow(conduit.ViewerIDFromContext(r.Context()), clientIP(r, l.cfg.ClientIPHeader)); !ok {
-			secs := retrySeconds(wait)
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			writeJSONError(w, http.StatusTooManyRequests, CodeRateLimited, "Too many requests; try again in "+strconv.Itoa(secs)+" s.")
-			return
+// withAddressLimit is the rate limit before the token check, which may read
+// the database: it takes a token from the budget of the request's address,
+// the anonymous one, or the signed-in one (SignedInPerIP times larger) for
+// a request that carries a credential, and answers 429 RATE_LIMITED, with
+// Retry-After, when there is none. A flood of made-up tokens from one
+// address is refused here, before any of them is looked up. l nil limits
+// nothing.
+func withAddressLimit(l *limiters) middleware {
+	return func(next http.Handler) http.Handler {
+		if l == nil {
+			return next
 		}
-		next.ServeHTTP(w, r)
-	})
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ip := clientIP(r, l.cfg.ClientIPHeader)
+			if r.Header.Get("Authorization") == "" {
+				if ok, wait, _ := l.anonymous.take(ip); !ok {
+					refuseRate(w, wait)
+					return
+				}
+				next.ServeHTTP(w, r)
+				return
+			}
+			ok, wait, giveBack := l.signedInIPs.take(ip)
+			if !ok {
+				refuseRate(w, wait)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), addressTokenKey{}, addressToken{ip: ip, giveBack: giveBack})))
+		})
+	}
+}
+
+// addressToken is what withAddressLimit took for a request that carries a
+// credential, for withViewerLimit to settle once the viewer is known.
+type addressToken struct {
+	ip       string
+	giveBack func()
+}
+
+type addressTokenKey struct{}
+
+// withViewerLimit is the rate limit after the token check, for a request
+// that carried a credential: a signed-in request also needs a token of its
+// user's budget, and gives the address's back when the user has none, so
+// that one user over budget does not spend the others' at its address. A
+// request whose credential was refused counts as anonymous, as it would
+// without one; the address's signed-in token stays spent, so that refused
+// tokens run out before the database is asked about more. l nil limits
+// nothing.
+func withViewerLimit(l *limiters) middleware {
+	return func(next http.Handler) http.Handler {
+		if l == nil {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t, ok := r.Context().Value(addressTokenKey{}).(addressToken)
+			if !ok {
+				next.ServeHTTP(w, r)
+				return
+			}
+			var wait time.Duration
+			if viewer := conduit.ViewerIDFromContext(r.Context()); viewer != 0 {
+				if ok, wait, _ = l.users.take(strconv.FormatInt(viewer, 10)); !ok {
+					t.giveBack()
+				}
+			} else {
+				ok, wait, _ = l.anonymous.take(t.ip)
+			}
+			if !ok {
+				refuseRate(w, wait)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// refuseRate answers 429 RATE_LIMITED, with Retry-After.
+func refuseRate(w http.ResponseWriter, wait time.Duration) {
+	secs := retrySeconds(wait)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeJSONError(w, http.StatusTooManyRequests, CodeRateLimited, "Too many requests; try again in "+strconv.Itoa(secs)+" s.")
 }
 
 // retrySeconds rounds a wait up to whole seconds, as Retry-After says it.
@@ -176,25 +247,27 @@ func (s *streamCounts) close(client string) {
 // The client is named as the rate limit names it, when the request
 // arrives: a websocket that signs in with connection_init counts against
 // its address.
-func withStreamCap(max int, ipHeader string, next http.Handler) http.Handler {
-	if max <= 0 {
-		return next
-	}
-	counts := &streamCounts{byClient: map[string]int{}}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isStream(r) {
+func withStreamCap(max int, ipHeader string) middleware {
+	return func(next http.Handler) http.Handler {
+		if max <= 0 {
+			return next
+		}
+		counts := &streamCounts{byClient: map[string]int{}}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !isStream(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			client := clientKey(r, ipHeader)
+			if !counts.open(client, max) {
+				writeJSONError(w, http.StatusTooManyRequests, CodeRateLimited,
+					"Too many open websockets and event streams: "+strconv.Itoa(max)+" per client; close one before opening another.")
+				return
+			}
+			defer counts.close(client)
 			next.ServeHTTP(w, r)
-			return
-		}
-		client := clientKey(r, ipHeader)
-		if !counts.open(client, max) {
-			writeJSONError(w, http.StatusTooManyRequests, CodeRateLimited,
-				"Too many open websockets and event streams: "+strconv.Itoa(max)+" per client; close one before opening another.")
-			return
-		}
-		defer counts.close(client)
-		next.ServeHTTP(w, r)
-	})
+		})
+	}
 }
 
 // clientKey names the client a request comes from: its signed-in user, or
@@ -215,22 +288,24 @@ var proxyHeaders = []string{"X-Forwarded-For", "Forwarded", "X-Real-IP"}
 // Without ipHeader, a proxy in front makes every client it forwards look
 // like one address, which then shares one rate limit: the first request
 // that carries a proxy's header while ipHeader is unset logs one warning.
-func withClientIP(ipHeader string, log *slog.Logger, next http.Handler) http.Handler {
-	var warned atomic.Bool
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ipHeader == "" && !warned.Load() {
-			for _, h := range proxyHeaders {
-				if r.Header.Get(h) != "" && warned.CompareAndSwap(false, true) {
-					log.Warn("requests carry "+h+" but --client-ip-header (CONDUIT_CLIENT_IP_HEADER) is not set: "+
-						"every client behind the proxy counts as the proxy's one address for the rate limits; "+
-						"set --client-ip-header to the header the proxy puts the client's address in",
-						"header", h, "addr", clientIP(r, ""))
-					break
+func withClientIP(ipHeader string, log *slog.Logger) middleware {
+	return func(next http.Handler) http.Handler {
+		var warned atomic.Bool
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if ipHeader == "" && !warned.Load() {
+				for _, h := range proxyHeaders {
+					if r.Header.Get(h) != "" && warned.CompareAndSwap(false, true) {
+						log.Warn("requests carry "+h+" but --client-ip-header (CONDUIT_CLIENT_IP_HEADER) is not set: "+
+							"every client behind the proxy counts as the proxy's one address for the rate limits; "+
+							"set --client-ip-header to the header the proxy puts the client's address in",
+							"header", h, "addr", clientIP(r, ""))
+						break
+					}
 				}
 			}
-		}
-		next.ServeHTTP(w, r.WithContext(conduit.NewContextWithClientIP(r.Context(), clientIP(r, ipHeader))))
-	})
+			next.ServeHTTP(w, r.WithContext(conduit.NewContextWithClientIP(r.Context(), clientIP(r, ipHeader))))
+		})
+	}
 }
 
 // clientIP is the address a request comes from: the last entry of

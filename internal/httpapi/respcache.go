@@ -145,85 +145,87 @@ var keyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return 
 // same request since the last commit, and keeps the answer otherwise. It
 // sits inside the rate limit, the token check and the body limit: a cached
 // answer is counted, authorised and bounded like any other.
-func withResponseCache(c *ResponseCache, stopping <-chan struct{}, next http.Handler) http.Handler {
-	if c == nil || c.maxBytes <= 0 {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var request []byte
-		switch {
-		case r.Method == http.MethodGet && r.Header.Get("Upgrade") == "":
-			request = []byte(r.URL.RawQuery)
-		case r.Method == http.MethodPost:
-			b, ok := r.Body.(*bufferedBody)
+func withResponseCache(c *ResponseCache, stopping <-chan struct{}) middleware {
+	return func(next http.Handler) http.Handler {
+		if c == nil || c.maxBytes <= 0 {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var request []byte
+			switch {
+			case r.Method == http.MethodGet && !isStream(r):
+				request = []byte(r.URL.RawQuery)
+			case r.Method == http.MethodPost:
+				b, ok := r.Body.(*bufferedBody)
+				if !ok {
+					next.ServeHTTP(w, r)
+					return
+				}
+				request = b.data
+			default:
+				next.ServeHTTP(w, r)
+				return
+			}
+			accept := r.Header.Get("Accept")
+			if isStopping(stopping) || conduit.AuthErrorFromContext(r.Context()) != nil {
+				next.ServeHTTP(w, r)
+				return
+			}
+			v, ok := c.version(r.Context())
 			if !ok {
 				next.ServeHTTP(w, r)
 				return
 			}
-			request = b.data
-		default:
-			next.ServeHTTP(w, r)
-			return
-		}
-		accept := r.Header.Get("Accept")
-		if isStopping(stopping) || conduit.AuthErrorFromContext(r.Context()) != nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		v, ok := c.version(r.Context())
-		if !ok {
-			next.ServeHTTP(w, r)
-			return
-		}
-		kb := keyBuffers.Get().(*[]byte)
-		defer keyBuffers.Put(kb)
-		key := strconv.AppendInt((*kb)[:0], conduit.ViewerIDFromContext(r.Context()), 10)
-		key = append(key, 0)
-		key = append(key, r.Method...)
-		key = append(key, 0)
-		key = append(key, accept...)
-		key = append(key, 0)
-		key = append(key, r.Header.Get("Content-Type")...)
-		key = append(key, 0)
-		key = append(key, request...)
-		*kb = key
-		if e, ok := c.get(key, v); ok {
-			c.hits.Add(1)
-			h := w.Header()
-			if e.cacheControl != "" {
-				h["Cache-Control"] = []string{e.cacheControl}
-			}
-			if e.vary != "" {
-				h["Vary"] = []string{e.vary}
-			}
-			if e.etag != "" {
-				h["Etag"] = []string{e.etag}
-				if etagMatch(r.Header.Values("If-None-Match"), e.etag) {
-					w.WriteHeader(http.StatusNotModified)
-					return
+			kb := keyBuffers.Get().(*[]byte)
+			defer keyBuffers.Put(kb)
+			key := strconv.AppendInt((*kb)[:0], conduit.ViewerIDFromContext(r.Context()), 10)
+			key = append(key, 0)
+			key = append(key, r.Method...)
+			key = append(key, 0)
+			key = append(key, accept...)
+			key = append(key, 0)
+			key = append(key, r.Header.Get("Content-Type")...)
+			key = append(key, 0)
+			key = append(key, request...)
+			*kb = key
+			if e, ok := c.get(key, v); ok {
+				c.hits.Add(1)
+				h := w.Header()
+				if e.cacheControl != "" {
+					h["Cache-Control"] = []string{e.cacheControl}
 				}
+				if e.vary != "" {
+					h["Vary"] = []string{e.vary}
+				}
+				if e.etag != "" {
+					h["Etag"] = []string{e.etag}
+					if etagMatch(r.Header.Values("If-None-Match"), e.etag) {
+						w.WriteHeader(http.StatusNotModified)
+						return
+					}
+				}
+				h["Content-Type"] = []string{e.contentType}
+				h["Content-Length"] = []string{strconv.Itoa(len(e.body))}
+				w.WriteHeader(http.StatusOK)
+				_, _ = w.Write(e.body)
+				return
 			}
-			h["Content-Type"] = []string{e.contentType}
-			h["Content-Length"] = []string{strconv.Itoa(len(e.body))}
-			w.WriteHeader(http.StatusOK)
-			_, _ = w.Write(e.body)
-			return
-		}
-		c.misses.Add(1)
-		t := &cacheTicket{}
-		cw := &capturingWriter{ResponseWriter: w}
-		next.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), cacheTicketKey{}, t)))
-		if !t.ok || cw.status != http.StatusOK || cw.overflow || cw.streamed {
-			return
-		}
-		// Stored only if nothing committed while the query ran: then it read
-		// the state of version v.
-		if after, ok := c.version(r.Context()); ok && after == v {
-			h := w.Header()
-			c.put(key, v, cachedResponse{contentType: h.Get("Content-Type"), cacheControl: h.Get("Cache-Control"),
-				etag: h.Get("Etag"), vary: strings.Join(h.Values("Vary"), ", "), body: cw.body})
-		}
-	})
+			c.misses.Add(1)
+			t := &cacheTicket{}
+			cw := &capturingWriter{ResponseWriter: w}
+			next.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), cacheTicketKey{}, t)))
+			if !t.ok || cw.status != http.StatusOK || cw.overflow || cw.streamed {
+				return
+			}
+			// Stored only if nothing committed while the query ran: then it read
+			// the state of version v.
+			if after, ok := c.version(r.Context()); ok && after == v {
+				h := w.Header()
+				c.put(key, v, cachedResponse{contentType: h.Get("Content-Type"), cacheControl: h.Get("Cache-Control"),
+					etag: h.Get("Etag"), vary: strings.Join(h.Values("Vary"), ", "), body: cw.body})
+			}
+		})
+	}
 }
 
 func isStopping(stopping <-chan struct{}) bool {

@@ -12,6 +12,7 @@ import (
 	coderws "github.com/coder/websocket"
 
 	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/conduit-graphql/conduit/internal/metrics"
 )
 
 // Websocket timings: legacy graphql-ws clients get a keep-alive message,
@@ -63,16 +64,18 @@ func websocketTransport(o Options, rate *limiters) transport.Websocket {
 // and never ends these by itself. Other requests run to their end. It also
 // lets the GraphQL handler end a stream whose credential stopped counting
 // (forbidStream).
-func withStreamStop(stopping <-chan struct{}, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isStream(r) {
+func withStreamStop(stopping <-chan struct{}) middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !isStream(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			r, cancel := streamRequest(r, stopping)
+			defer cancel()
 			next.ServeHTTP(w, r)
-			return
-		}
-		r, cancel := streamRequest(r, stopping)
-		defer cancel()
-		next.ServeHTTP(w, r)
-	})
+		})
+	}
 }
 
 // streamRequest gives r a context that ends when the server starts to stop
@@ -133,11 +136,46 @@ func forbidStream(ctx context.Context) {
 	}
 }
 
-// isStream tells a websocket, or a POST whose client prefers an event
-// stream, from a plain request. A subscription from a client that prefers
-// JSON but accepts a stream becomes one later (httpTransport.Do).
-func isStream(r *http.Request) bool {
-	return r.Header.Get("Upgrade") != "" || r.Method == http.MethodPost && parseAccept(r.Header.Get("Accept")).prefersStream()
+// streamKind is what a request asks the handler for: a plain answer, a
+// websocket or an event stream.
+type streamKind uint8
+
+const (
+	notStream streamKind = iota
+	websocketStream
+	eventStream
+)
+
+// streamOf is the one place that decides whether a request is a stream,
+// and which: every middleware, transport and metric asks it. Any Upgrade
+// header makes a websocket (gqlgen's websocket transport takes every
+// request that has one); a POST whose client prefers an event stream to
+// JSON makes an event stream; anything else is a plain request. A
+// subscription from a client that prefers JSON but accepts a stream
+// becomes one later, in httpTransport.Do.
+func streamOf(r *http.Request) streamKind {
+	switch {
+	case r.Header.Get("Upgrade") != "":
+		return websocketStream
+	case r.Method == http.MethodPost && parseAccept(r.Header.Get("Accept")).prefersStream():
+		return eventStream
+	}
+	return notStream
+}
+
+// isStream tells a websocket or an event stream from a plain request.
+func isStream(r *http.Request) bool { return streamOf(r) != notStream }
+
+// streamLabel names a request's stream in the metrics' terms ("" for a
+// plain request), so that conduit_streams_open counts what streamOf decides.
+func streamLabel(r *http.Request) string {
+	switch streamOf(r) {
+	case websocketStream:
+		return metrics.StreamWebsocket
+	case eventStream:
+		return metrics.StreamSSE
+	}
+	return ""
 }
 
 // streamTransport is gqlgen's event-stream transport for the POSTs whose
@@ -145,10 +183,9 @@ func isStream(r *http.Request) bool {
 // text/event-stream alone).
 type streamTransport struct{ transport.SSE }
 
-// Supports takes a JSON POST whose client prefers an event stream.
+// Supports takes the event streams that streamOf finds, with a JSON body.
 func (streamTransport) Supports(r *http.Request) bool {
-	return r.Method == http.MethodPost && r.Header.Get("Upgrade") == "" && isJSONMedia(r.Header.Get("Content-Type")) &&
-		parseAccept(r.Header.Get("Accept")).prefersStream()
+	return streamOf(r) == eventStream && isJSONMedia(r.Header.Get("Content-Type"))
 }
 
 // stoppingWebsocket closes websockets with 1012 (service restart) instead

@@ -17,26 +17,28 @@ import (
 // next request on the connection) is not cut. Websocket upgrades have no
 // body and get no deadline; http.Server's ReadHeaderTimeout bounds their
 // headers.
-func withBodyTimeout(d time.Duration, next http.Handler) http.Handler {
-	if d <= 0 {
-		return next
+func withBodyTimeout(d time.Duration) middleware {
+	return func(next http.Handler) http.Handler {
+		if d <= 0 {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Body == nil || r.Body == http.NoBody {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rc := http.NewResponseController(w)
+			if err := rc.SetReadDeadline(time.Now().Add(d)); err != nil {
+				// The writer cannot set deadlines (a test recorder).
+				next.ServeHTTP(w, r)
+				return
+			}
+			body := &deadlineBody{ReadCloser: r.Body, timeout: d}
+			body.clear = func() { _ = rc.SetReadDeadline(time.Time{}) }
+			r.Body = body
+			next.ServeHTTP(w, r)
+		})
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Body == http.NoBody {
-			next.ServeHTTP(w, r)
-			return
-		}
-		rc := http.NewResponseController(w)
-		if err := rc.SetReadDeadline(time.Now().Add(d)); err != nil {
-			// The writer cannot set deadlines (a test recorder).
-			next.ServeHTTP(w, r)
-			return
-		}
-		body := &deadlineBody{ReadCloser: r.Body, timeout: d}
-		body.clear = func() { _ = rc.SetReadDeadline(time.Time{}) }
-		r.Body = body
-		next.ServeHTTP(w, r)
-	})
 }
 
 // ErrBodyTimeout is the error of reading a request body that did not

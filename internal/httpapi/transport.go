@@ -43,19 +43,10 @@ type httpTransport struct {
 
 var _ graphql.Transport = httpTransport{}
 
-// Supports takes plain GET and POST requests; websockets, and POSTs whose
-// client prefers an event stream, go to their own transports.
+// Supports takes plain GET and POST requests; websockets and event
+// streams (streamOf) go to their own transports.
 func (httpTransport) Supports(r *http.Request) bool {
-	if r.Header.Get("Upgrade") != "" {
-		return false
-	}
-	switch r.Method {
-	case http.MethodGet:
-		return true
-	case http.MethodPost:
-		return !parseAccept(r.Header.Get("Accept")).prefersStream()
-	}
-	return false
+	return (r.Method == http.MethodGet || r.Method == http.MethodPost) && streamOf(r) == notStream
 }
 
 // Do runs one operation.

@@ -1,6 +1,13 @@
 // Package loaders batches the reads of fields below lists: one set of
 // dataloaders per GraphQL operation, so a page of N items costs a fixed
 // number of queries, not N.
+//
+// They read through the domain's services, so the database and the cache
+// stay behind those interfaces.
+//
+// Never imports: internal/store, internal/pubsub, internal/httpapi,
+// resolvers, graph, models, github.com/uptrace/bun,
+// github.com/redis/go-redis/v9.
 package loaders
 
 import (

@@ -2,6 +2,8 @@
 // write system call for every line it logs (one access-log line per
 // request). Lines reach the underlying writer at the latest after the
 // flush interval, at once for warnings and errors, and on Close.
+//
+// Imports only: standard library.
 package logbuf
 
 import (

@@ -11,8 +11,8 @@ import (
 
 // Kinds of long-lived requests in conduit_streams_open.
 const (
-	streamWebsocket = "websocket"
-	streamSSE       = "sse"
+	StreamWebsocket = "websocket"
+	StreamSSE       = "sse"
 )
 
 // pathOther and methodOther stand for every path and method outside the
@@ -43,15 +43,15 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return m.MiddlewareStreams(next, nil)
 }
 
-// MiddlewareStreams is Middleware where eventStream tells which requests
-// the handler answers with an event stream (by default, those whose Accept
-// names text/event-stream).
-func (m *Metrics) MiddlewareStreams(next http.Handler, eventStream func(*http.Request) bool) http.Handler {
-	if eventStream == nil {
-		eventStream = func(r *http.Request) bool { return strings.Contains(r.Header.Get("Accept"), "text/event-stream") }
+// MiddlewareStreams is Middleware where stream names the kind of stream a
+// request is, as the handler decides it: StreamWebsocket, StreamSSE, or ""
+// for a plain request. Nil guesses from the request (guessStream).
+func (m *Metrics) MiddlewareStreams(next http.Handler, stream func(*http.Request) string) http.Handler {
+	if stream == nil {
+		stream = guessStream
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		method, path, kind := methodLabel(r.Method), pathLabel(r.URL.Path), streamKind(r, eventStream)
+		method, path, kind := methodLabel(r.Method), pathLabel(r.URL.Path), stream(r)
 		if kind != "" {
 			open := m.streamsOpen.WithLabelValues(kind)
 			open.Inc()
@@ -88,19 +88,20 @@ func methodLabel(m string) string {
 	return methodOther
 }
 
-// streamKind tells a websocket upgrade or an event stream from a plain
-// request by what the client asks for, as the transports do; "" for a
-// plain request.
-func streamKind(r *http.Request, eventStream func(*http.Request) bool) string {
+// guessStream tells a websocket upgrade or an event stream from a plain
+// request by what the client asks for, for a handler that does not say
+// itself: an Upgrade to websocket, or an Accept that names
+// text/event-stream; "" for a plain request.
+func guessStream(r *http.Request) string {
 	for _, v := range r.Header.Values("Upgrade") {
 		for _, token := range strings.Split(v, ",") {
 			if strings.EqualFold(strings.TrimSpace(token), "websocket") {
-				return streamWebsocket
+				return StreamWebsocket
 			}
 		}
 	}
-	if eventStream(r) {
-		return streamSSE
+	if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		return StreamSSE
 	}
 	return ""
 }

@@ -12,6 +12,12 @@
 // of the service and of Prometheus. Operation and client names, which
 // clients choose, are bounded instead: the first names seen are labels,
 // later ones "other" (see names.go).
+//
+// Other packages hand it what they count; it reaches into none of them.
+//
+// Never imports: internal/store, internal/cache, internal/pubsub,
+// internal/loaders, internal/httpapi, internal/auth, resolvers, graph,
+// models.
 package metrics
 
 import (
@@ -84,7 +90,7 @@ func New() *Metrics {
 	)
 	// Series that exist from the start let rate() and alerts see the first
 	// increase, and show a dashboard zero instead of "no data".
-	for _, kind := range []string{streamWebsocket, streamSSE} {
+	for _, kind := range []string{StreamWebsocket, StreamSSE} {
 		m.streamsOpen.WithLabelValues(kind)
 	}
 	for _, t := range operationTypes {

@@ -19,6 +19,12 @@
 // interface{ Dropped(<-chan conduit.Event) bool }, that Memory and Redis
 // implement. (A package function keyed by channel would need a global
 // registry; asking the hub that dropped the channel needs none.)
+//
+// It carries events only: what an event names is read by the subscription
+// resolvers, through the services, as their own viewer.
+//
+// Never imports: internal/store, internal/loaders, internal/httpapi,
+// resolvers, graph, models, github.com/uptrace/bun.
 package pubsub
 
 import (

@@ -1,6 +1,13 @@
 // Package store implements the services of internal/conduit on SQLite or
 // PostgreSQL with bun. Every write runs in one transaction on the writer;
 // every read runs on the reader pool.
+//
+// It is the only package that speaks SQL; above it, everything goes
+// through the services' interfaces.
+//
+// Never imports: internal/cache, internal/pubsub, internal/loaders,
+// internal/httpapi, internal/auth, resolvers, graph, models,
+// github.com/redis/go-redis/v9.
 package store
 
 import (

@@ -5,6 +5,11 @@
 // A package whose tests call Postgres stops the server after its tests:
 //
 //	func TestMain(m *testing.M) { testenv.Main(m) }
+//
+// It imports none of the module's packages, so that the tests of every
+// package can use it.
+//
+// Never imports: internal, resolvers, graph, models.
 package testenv
 
 import (

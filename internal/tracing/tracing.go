@@ -5,6 +5,11 @@
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set. Off, New returns nil and the
 // server adds no middleware, hook or extension at all: a request pays for
 // tracing only with the nil checks made once, when the server is built.
+//
+// It instruments the handlers and clients it is handed, and knows none of
+// the packages that made them.
+//
+// Never imports: internal, resolvers, graph, models.
 package tracing
 
 import (

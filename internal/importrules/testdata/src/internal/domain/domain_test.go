@@ -1,0 +1,5 @@
+package domain
+
+import "example.org/anything/in/tests"
+
+var _ = tests.OK

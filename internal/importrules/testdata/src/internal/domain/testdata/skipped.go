@@ -1,0 +1,5 @@
+package skipped
+
+import "example.org/never/checked"
+
+var _ = checked.OK

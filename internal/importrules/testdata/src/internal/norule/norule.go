@@ -1,0 +1,2 @@
+// Package norule states no import rule.
+package norule

@@ -1,0 +1,2 @@
+// Never imports: internal/domain.
+package sql

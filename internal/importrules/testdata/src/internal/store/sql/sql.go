@@ -1,0 +1,2 @@
+// Package sql states its rule in a file of its own (doc.go would do).
+package sql
