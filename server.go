@@ -280,8 +280,10 @@ func newHandler(cfg cli.Config, d deps, log *slog.Logger) http.Handler {
 	// forget it at once.
 	authn := &auth.Authenticator{Tokens: tokens, Users: storeUsers, Fresh: cfg.TokenRecheck}
 	users := auth.ForgetOnWrite(auth.LimitSignIn(cache.NewUserService(storeUsers, c), cfg.SignInLimit), authn)
-	articles := cache.NewArticleService(store.NewArticleService(db), c)
-	comments := cache.NewCommentService(store.NewCommentService(db), c)
+	// Events are published outside the cache: once a subscriber hears of a
+	// write, the cache has dropped what it changed.
+	articles := pubsub.NewArticleService(cache.NewArticleService(store.NewArticleService(db), c), d.events, log)
+	comments := pubsub.NewCommentService(cache.NewCommentService(store.NewCommentService(db), c), d.events, log)
 	factory := loaders.NewFactory(loaders.Services{Users: users, Articles: articles})
 	res := &resolvers.Resolver{Users: users, Articles: articles, Comments: comments, Events: d.events, Tokens: tokens, Logger: log, Loaders: factory}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
