@@ -32,6 +32,7 @@ import (
 	"github.com/conduit-graphql/conduit/internal/logbuf"
 	"github.com/conduit-graphql/conduit/internal/metrics"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
+	"github.com/conduit-graphql/conduit/internal/redisconn"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/tracing"
 	"github.com/conduit-graphql/conduit/resolvers"
@@ -214,16 +215,16 @@ func tuneGC(getenv func(string) string) {
 	}
 }
 
-// share sets up what instances share: with a Redis URL, the event hub on
-// Redis and, on PostgreSQL, the read-through cache; without, no cache and
-// an in-memory hub. close releases them.
+// share sets up what instances share: with a Redis URL, one client, made
+// here, for the event hub on Redis and, on PostgreSQL, the read-through
+// cache; without, no cache and an in-memory hub. close releases them.
 func (d *deps) share(ctx context.Context, redisURL string, log *slog.Logger) (close func(), err error) {
 	if redisURL == "" {
 		hub := pubsub.NewMemory(pubsub.Options{Logger: log})
 		d.events = hub
 		return func() { hub.Close() }, nil
 	}
-	client, err := cache.NewClient(redisURL)
+	client, err := redisconn.New(redisURL)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +237,7 @@ func (d *deps) share(ctx context.Context, redisURL string, log *slog.Logger) (cl
 	// go-redis logs each failed dial itself; the cache already warns,
 	// rate-limited, so the library's lines are for debugging only.
 	redis.SetLogger(redisLogger{log})
-	d.cache = cache.New(client, cache.Options{Logger: log})
+	d.cache = cache.New(cache.NewRedis(client), cache.Options{Logger: log})
 	hub := pubsub.NewRedis(client, pubsub.Options{Logger: log})
 	d.events = hub
 	if d.db.Dialect() == store.DialectSQLite {
