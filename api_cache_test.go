@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conduit-graphql/conduit/internal/cache"
+	"github.com/conduit-graphql/conduit/internal/redisconn"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
@@ -19,10 +20,10 @@ import (
 func TestCache(t *testing.T) {
 	eachDSN(t, func(t *testing.T, dsn string) {
 		redisSrv := testenv.StartRedis(t)
-		client, err := cache.NewClient(redisSrv.URL)
+		client, err := redisconn.New(redisSrv.URL)
 		require.NoError(t, err)
 		t.Cleanup(func() { client.Close() })
-		c := cache.New(client, cache.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		c := cache.New(cache.NewRedis(client), cache.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		api := newTestAPIWithCache(t, dsn, testConfig(), c)
 
 		lou, max := api.mustSignUp(t, "lou"), api.mustSignUp(t, "max")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/conduit-graphql/conduit/internal/cache"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
+	"github.com/conduit-graphql/conduit/internal/redisconn"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 	"github.com/conduit-graphql/conduit/models"
 )
@@ -24,13 +25,13 @@ import (
 func TestScaleOut(t *testing.T) {
 	dsn, redisURL := testenv.Postgres(t), testenv.Redis(t)
 	instance := func() *testAPI {
-		client, err := cache.NewClient(redisURL)
+		client, err := redisconn.New(redisURL)
 		require.NoError(t, err)
 		t.Cleanup(func() { client.Close() })
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
 		hub := pubsub.NewRedis(client, pubsub.Options{Logger: log})
 		t.Cleanup(func() { hub.Close() })
-		return newTestAPIWithDeps(t, dsn, testConfig(), cache.New(client, cache.Options{Logger: log}), hub)
+		return newTestAPIWithDeps(t, dsn, testConfig(), cache.New(cache.NewRedis(client), cache.Options{Logger: log}), hub)
 	}
 	a, b := instance(), instance()
 
@@ -85,7 +86,7 @@ func TestScaleOut(t *testing.T) {
 // returns once SUBSCRIBE is sent, not when Redis has it.
 func waitSubscribed(t *testing.T, redisURL, channel string) {
 	t.Helper()
-	client, err := cache.NewClient(redisURL)
+	client, err := redisconn.New(redisURL)
 	require.NoError(t, err)
 	defer client.Close()
 	require.Eventually(t, func() bool {

@@ -32,6 +32,7 @@ import (
 	"github.com/conduit-graphql/conduit/internal/logbuf"
 	"github.com/conduit-graphql/conduit/internal/metrics"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
+	"github.com/conduit-graphql/conduit/internal/redisconn"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/tracing"
 	"github.com/conduit-graphql/conduit/resolvers"
@@ -214,16 +215,16 @@ func tuneGC(getenv func(string) string) {
 	}
 }
 
-// share sets up what instances share: with a Redis URL, the event hub on
-// Redis and, on PostgreSQL, the read-through cache; without, no cache and
-// an in-memory hub. close releases them.
+// share sets up what instances share: with a Redis URL, one client, made
+// here, for the event hub on Redis and, on PostgreSQL, the read-through
+// cache; without, no cache and an in-memory hub. close releases them.
 func (d *deps) share(ctx context.Context, redisURL string, log *slog.Logger) (close func(), err error) {
 	if redisURL == "" {
 		hub := pubsub.NewMemory(pubsub.Options{Logger: log})
 		d.events = hub
 		return func() { hub.Close() }, nil
 	}
-	client, err := cache.NewClient(redisURL)
+	client, err := redisconn.New(redisURL)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +237,7 @@ func (d *deps) share(ctx context.Context, redisURL string, log *slog.Logger) (cl
 	// go-redis logs each failed dial itself; the cache already warns,
 	// rate-limited, so the library's lines are for debugging only.
 	redis.SetLogger(redisLogger{log})
-	d.cache = cache.New(client, cache.Options{Logger: log})
+	d.cache = cache.New(cache.NewRedis(client), cache.Options{Logger: log})
 	hub := pubsub.NewRedis(client, pubsub.Options{Logger: log})
 	d.events = hub
 	if d.db.Dialect() == store.DialectSQLite {
@@ -280,8 +281,10 @@ func newHandler(cfg cli.Config, d deps, log *slog.Logger) http.Handler {
 	// forget it at once.
 	authn := &auth.Authenticator{Tokens: tokens, Users: storeUsers, Fresh: cfg.TokenRecheck}
 	users := auth.ForgetOnWrite(auth.LimitSignIn(cache.NewUserService(storeUsers, c), cfg.SignInLimit), authn)
-	articles := cache.NewArticleService(store.NewArticleService(db), c)
-	comments := cache.NewCommentService(store.NewCommentService(db), c)
+	// Events are published outside the cache: once a subscriber hears of a
+	// write, the cache has dropped what it changed.
+	articles := pubsub.NewArticleService(cache.NewArticleService(store.NewArticleService(db), c), d.events, log)
+	comments := pubsub.NewCommentService(cache.NewCommentService(store.NewCommentService(db), c), d.events, log)
 	factory := loaders.NewFactory(loaders.Services{Users: users, Articles: articles})
 	res := &resolvers.Resolver{Users: users, Articles: articles, Comments: comments, Events: d.events, Tokens: tokens, Logger: log, Loaders: factory}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})

@@ -64,7 +64,7 @@ func (r *mutationResolver) authPayload(ctx context.Context, u *conduit.User) (*m
 	}
 	// The rest of the operation shows the new user what a viewer sees (email included).
 	primeUser(ctx, u)
-	loaders.For(ctx).SignIn(u.ID)
+	conduit.SignIn(ctx, u.ID)
 	return &models.AuthPayload{Token: token, User: u}, nil
 }
 

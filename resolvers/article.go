@@ -103,7 +103,6 @@ func (r *mutationResolver) CreateArticle(ctx context.Context, input models.Creat
 	if err != nil {
 		return nil, err
 	}
-	r.publish(ctx, conduit.Event{Kind: conduit.EventArticleAdded, ArticleID: a.ID, AuthorID: a.AuthorID})
 	return &models.CreateArticlePayload{Article: primeArticle(ctx, a)}, nil
 }
 
@@ -119,7 +118,6 @@ func (r *mutationResolver) UpdateArticle(ctx context.Context, input models.Updat
 	if err != nil {
 		return nil, err
 	}
-	r.publish(ctx, conduit.Event{Kind: conduit.EventArticleUpdated, ArticleID: a.ID})
 	return &models.UpdateArticlePayload{Article: primeArticle(ctx, a)}, nil
 }
 
@@ -133,7 +131,6 @@ func (r *mutationResolver) DeleteArticle(ctx context.Context, input models.Delet
 		return nil, err
 	}
 	loaders.For(ctx).ArticleByID().Clear(id)
-	r.publish(ctx, conduit.Event{Kind: conduit.EventArticleDeleted, ArticleID: id})
 	return &models.DeleteArticlePayload{DeletedArticleID: input.ID}, nil
 }
 
@@ -167,7 +164,6 @@ func (r *mutationResolver) changeFavorite(ctx context.Context, articleID string,
 		return nil, err
 	}
 	loaders.For(ctx).ViewerHasFavorited().Clear(id)
-	r.publish(ctx, conduit.Event{Kind: conduit.EventArticleUpdated, ArticleID: id})
 	return primeArticle(ctx, a), nil
 }
 
@@ -184,15 +180,4 @@ func optionalList(tags []string) *[]string {
 		return nil
 	}
 	return &tags
-}
-
-// publish announces a committed change; a failure to publish never fails
-// the write that already happened, and the hub itself warns (rate-limited)
-// when its broker is down, so each failure is only a debug line here.
-func (r *Resolver) publish(ctx context.Context, e conduit.Event) {
-	for _, topic := range Topics(e) {
-		if err := r.Events.Publish(ctx, topic, e); err != nil {
-			r.Logger.DebugContext(ctx, "publish event", "kind", e.Kind, "topic", topic, "err", err)
-		}
-	}
 }

@@ -39,7 +39,6 @@ func (r *mutationResolver) AddComment(ctx context.Context, input models.AddComme
 		return nil, err
 	}
 	loaders.For(ctx).ArticleByID().Clear(articleID)
-	r.publish(ctx, conduit.Event{Kind: conduit.EventCommentAdded, ArticleID: articleID, CommentID: c.ID, AuthorID: c.AuthorID})
 	return &models.AddCommentPayload{Comment: c}, nil
 }
 
@@ -54,6 +53,5 @@ func (r *mutationResolver) DeleteComment(ctx context.Context, input models.Delet
 		return nil, err
 	}
 	loaders.For(ctx).ArticleByID().Clear(c.ArticleID)
-	r.publish(ctx, conduit.Event{Kind: conduit.EventCommentDeleted, ArticleID: c.ArticleID, CommentID: c.ID, AuthorID: c.AuthorID})
 	return &models.DeleteCommentPayload{DeletedCommentID: input.ID}, nil
 }

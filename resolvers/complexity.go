@@ -1,8 +1,6 @@
 package resolvers
 
 import (
-	"strconv"
-
 	"github.com/conduit-graphql/conduit/graph"
 	"github.com/conduit-graphql/conduit/internal/conduit"
 	"github.com/conduit-graphql/conduit/models"
@@ -36,5 +34,3 @@ func Complexity() graph.ComplexityRoot {
 	c.Query.Nodes = func(child int, ids []string) int { return 1 + len(ids)*child }
 	return c
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -25,9 +25,11 @@ type Resolver struct {
 	Users    conduit.UserService
 	Articles conduit.ArticleService
 	Comments conduit.CommentService
-	Events   conduit.EventService
-	Tokens   TokenIssuer
-	Logger   *slog.Logger
+	// Events is what subscriptions listen to; writes are published by
+	// the services (pubsub.NewArticleService), not here.
+	Events conduit.EventService
+	Tokens TokenIssuer
+	Logger *slog.Logger
 	// Loaders makes the loaders that a subscription's events share.
 	Loaders *loaders.Factory
 }

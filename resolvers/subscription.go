@@ -9,21 +9,6 @@ import (
 	"github.com/conduit-graphql/conduit/models"
 )
 
-// Topics of the events that mutations publish.
-const topicArticles = "articles"
-
-// topicArticle is the topic of one article's edits, favorites and comments.
-func topicArticle(id int64) string { return "article:" + itoa(id) }
-
-// Topics names the topics an event is published on: a new article on the
-// topic of all new articles, anything else on its article's topic.
-func Topics(e conduit.Event) []string {
-	if e.Kind == conduit.EventArticleAdded {
-		return []string{topicArticles}
-	}
-	return []string{topicArticle(e.ArticleID)}
-}
-
 // errEndStream ends a subscription without an error: its subject is gone.
 var errEndStream = errors.New("end of stream")
 
@@ -102,7 +87,7 @@ func (r *subscriptionResolver) CommentAdded(ctx context.Context, articleID strin
 	if err != nil {
 		return nil, err
 	}
-	return stream(ctx, r.Resolver, topicArticle(id), func(ctx context.Context, e conduit.Event) (*conduit.Comment, bool, error) {
+	return stream(ctx, r.Resolver, conduit.TopicArticle(id), func(ctx context.Context, e conduit.Event) (*conduit.Comment, bool, error) {
 		switch e.Kind {
 		case conduit.EventArticleDeleted:
 			return nil, false, errEndStream
@@ -120,7 +105,7 @@ func (r *subscriptionResolver) CommentDeleted(ctx context.Context, articleID str
 	if err != nil {
 		return nil, err
 	}
-	return stream(ctx, r.Resolver, topicArticle(id), func(ctx context.Context, e conduit.Event) (string, bool, error) {
+	return stream(ctx, r.Resolver, conduit.TopicArticle(id), func(ctx context.Context, e conduit.Event) (string, bool, error) {
 		switch e.Kind {
 		case conduit.EventArticleDeleted:
 			return "", false, errEndStream
@@ -138,7 +123,7 @@ func (r *subscriptionResolver) ArticleUpdated(ctx context.Context, gid string) (
 	if err != nil {
 		return nil, err
 	}
-	return stream(ctx, r.Resolver, topicArticle(id), func(ctx context.Context, e conduit.Event) (*conduit.Article, bool, error) {
+	return stream(ctx, r.Resolver, conduit.TopicArticle(id), func(ctx context.Context, e conduit.Event) (*conduit.Article, bool, error) {
 		if e.Kind == conduit.EventArticleDeleted {
 			return nil, false, errEndStream
 		}
@@ -156,7 +141,7 @@ func (r *subscriptionResolver) FeedArticleAdded(ctx context.Context) (<-chan *co
 	if _, err := conduit.RequireViewer(ctx); err != nil {
 		return nil, err
 	}
-	return stream(ctx, r.Resolver, topicArticles, func(ctx context.Context, e conduit.Event) (*conduit.Article, bool, error) {
+	return stream(ctx, r.Resolver, conduit.TopicArticles, func(ctx context.Context, e conduit.Event) (*conduit.Article, bool, error) {
 		follows, err := loaders.For(ctx).ViewerIsFollowing().Load(ctx, e.AuthorID)
 		if err != nil || !follows {
 			return nil, false, err

@@ -15,7 +15,7 @@ func (r *userResolver) ID(ctx context.Context, obj *conduit.User) (string, error
 
 // Email is shown only to the user themself.
 func (r *userResolver) Email(ctx context.Context, obj *conduit.User) (*string, error) {
-	if !loaders.For(ctx).IsViewer(ctx, obj.ID) {
+	if !conduit.IsViewer(ctx, obj.ID) {
 		return nil, nil
 	}
 	return &obj.Email, nil

@@ -64,20 +64,20 @@ func (s *articleService) articlesByIDs(ctx context.Context, ids []int64) ([]*con
 	return articles, err
 }
 
-// ArticleByID reads the article and its tags in one MGET. Unless both are
+// ArticleByID reads the article and its tags in one get. Unless both are
 // there it asks inner.ArticleByID, whose ENOTFOUND it returns as is, and
 // caches both in one round trip, each only if no invalidation of its key
-// came after the MGET (see fillMany): a write that dropped only the article
-// leaves the tags that this read loaded good to cache. When Redis was
-// skipped or failed there are no generations to check, and nothing is
+// came after the get (see fillMany): a write that dropped only the article
+// leaves the tags that this read loaded good to cache. When the backend
+// was skipped or failed there are no generations to check, and nothing is
 // cached.
 func (s *articleService) ArticleByID(ctx context.Context, id int64) (*conduit.Article, error) {
 	keys := []string{s.c.key(kindArticle, id), s.c.key(kindTags, id)}
-	raw, gens, ok := s.c.mget(ctx, keys)
+	entries, ok := s.c.get(ctx, keys)
 	if ok {
 		var a *conduit.Article
 		var tags []string
-		if s.c.decode(raw[0], &a) && a != nil && s.c.decode(raw[1], &tags) {
+		if s.c.decode(entries[0], &a) && a != nil && s.c.decode(entries[1], &tags) {
 			a.Tags = tags
 			return a, nil
 		}
@@ -87,22 +87,22 @@ func (s *articleService) ArticleByID(ctx context.Context, id int64) (*conduit.Ar
 		return nil, err
 	}
 	if ok {
-		s.cacheArticle(ctx, keys, gens, a)
+		s.cacheArticle(ctx, keys, entries, a)
 	}
 	return a, nil
 }
 
 // cacheArticle writes a without its tags to keys[0] and its tags to
-// keys[1], each if its generation is still gens[i].
-func (s *articleService) cacheArticle(ctx context.Context, keys, gens []string, a *conduit.Article) {
+// keys[1], each if its generation is still that of entries[i].
+func (s *articleService) cacheArticle(ctx context.Context, keys []string, entries []Entry, a *conduit.Article) {
 	bare := *a
 	bare.Tags = nil
 	ab, ok1 := s.c.encode(&bare)
 	tb, ok2 := s.c.encode(a.Tags)
 	if ok1 && ok2 {
-		s.c.fillMany(ctx, []fill{
-			{key: keys[0], gen: gens[0], val: ab},
-			{key: keys[1], gen: gens[1], val: tb},
+		s.c.fillMany(ctx, []Fill{
+			{Key: keys[0], Gen: entries[0].Gen, Value: ab},
+			{Key: keys[1], Gen: entries[1].Gen, Value: tb},
 		})
 	}
 }

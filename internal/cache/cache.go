@@ -1,12 +1,18 @@
-// Package cache is a Redis read-through cache for the reads that the
-// loaders batch (users, articles and tags by id, popular tags). It wraps the
+// Package cache is a read-through cache for the reads that the loaders
+// batch (users, articles and tags by id, popular tags). It wraps the
 // domain services as decorators, so loaders and resolvers do not know it
 // exists, and every write made through a decorated service invalidates what
 // it changed once the store has committed.
 //
-// Redis is an optimisation, never a dependency: when it fails, reads go to
-// the database, a warning is logged now and then, and Redis is tried again
-// a little later.
+// The package owns the decorators and the backend-neutral logic: keys, the
+// read-through, the generation check that keeps a fill from undoing an
+// invalidation, the pause after a failure, and the counts. Where entries
+// live is a Backend: Redis (redis.go) is the only one so far, and another
+// is one file.
+//
+// The cache is an optimisation, never a dependency: when its backend
+// fails, reads go to the database, a warning is logged now and then, and
+// the backend is tried again a little later.
 //
 // It decorates the services' interfaces and knows nothing of what
 // implements them (the store) or of who calls them.
@@ -21,11 +27,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/conduit-graphql/conduit/internal/conduit"
 )
@@ -47,26 +50,78 @@ const (
 // Options tune a Cache; zero fields take the defaults.
 type Options struct {
 	// TTL bounds how long an entry lives, and so how stale it can be when an
-	// invalidation is lost (Redis down during a write). Default 5m.
+	// invalidation is lost (the backend down during a write). Default 5m.
 	TTL time.Duration
 	// Prefix starts every key. Raise its version when the shape of a cached
 	// value changes, so that old entries are never decoded. Default
 	// "conduit:v1:".
 	Prefix string
-	// Logger receives the warnings about Redis. Default slog.Default().
+	// Logger receives the warnings about the backend. Default
+	// slog.Default().
 	Logger *slog.Logger
-	// OpTimeout bounds each Redis round trip, so that a slow or unreachable
-	// Redis costs a request little. Default 250ms.
+	// OpTimeout bounds each backend call (a Redis round trip), so that a
+	// slow or unreachable backend costs a request little. Default 250ms.
 	OpTimeout time.Duration
-	// RetryAfter is how long reads skip Redis after it failed, so that a dead
-	// Redis costs one failed round trip per RetryAfter instead of one per
-	// request. Default 1s.
+	// RetryAfter is how long reads skip the backend after it failed, so
+	// that a dead backend costs one failed round trip per RetryAfter
+	// instead of one per request. Default 1s.
 	RetryAfter time.Duration
 }
 
-// Cache is a Redis read-through cache. It is safe for concurrent use.
+// Backend is where a Cache keeps its entries, and a generation per key:
+// a counter that every invalidation raises, so that a fill can tell
+// whether an invalidation came after the read that loaded its value. The
+// Cache bounds each call with its op timeout and, after a failure, stops
+// asking for a while.
+type Backend interface {
+	// Get returns, in the order of keys, each key's entry and generation.
+	Get(ctx context.Context, keys []string) ([]Entry, error)
+	// Fill writes each fill's value under its key, to expire after ttl,
+	// unless the key's generation has moved from the one the fill names;
+	// the check and the write must be one step, which no invalidation can
+	// come between.
+	Fill(ctx context.Context, fills []Fill, ttl time.Duration) error
+	// Invalidate raises each key's generation, which must then live for at
+	// least GenerationTTL, and then deletes its entry: in that order, so
+	// that a fill that passed its check before the raise is deleted, and
+	// one after it fails its check.
+	Invalidate(ctx context.Context, keys []string) error
+	// Ping reports whether the backend answers.
+	Ping(ctx context.Context) error
+	// Flush deletes every entry and generation whose key starts with
+	// prefix, and nothing else.
+	Flush(ctx context.Context, prefix string) error
+}
+
+// Entry is what a Backend holds for one key.
+type Entry struct {
+	// Value is the entry's JSON; Found says whether there is one.
+	Value string
+	Found bool
+	// Gen is the key's generation, "" when it has none.
+	Gen string
+}
+
+// Fill is one entry for Backend.Fill: the value that a read loaded for
+// Key, and the generation of Key that the read saw before it loaded.
+type Fill struct {
+	Key, Gen string
+	Value    []byte
+}
+
+// GenerationTTL is how long a generation outlives the last invalidation of
+// its entry. A fill compares the generation that its read saw before
+// loading with the one in the backend now; an expired generation reads as
+// "" again, so it must outlive any read (get, load, fill), or a read that
+// saw "" before a write could see "" again after it and fill what it
+// loaded before the write. Reads take milliseconds to seconds; an hour is
+// far beyond them, and one small key per entry written in the last hour
+// costs little.
+const GenerationTTL = time.Hour
+
+// Cache is a read-through cache on a Backend. It is safe for concurrent use.
 type Cache struct {
-	rdb       redis.UniversalClient
+	backend   Backend
 	ttl       time.Duration
 	prefix    string
 	opTimeout time.Duration
@@ -75,8 +130,9 @@ type Cache struct {
 	hits, misses, bypassed atomic.Int64
 }
 
-// Stats counts key lookups since start: found in Redis, not found (then
-// loaded from the database), and not asked because Redis was down.
+// Stats counts key lookups since start: found in the backend, not found
+// (then loaded from the database), and not asked because the backend was
+// down.
 type Stats struct {
 	Hits, Misses, Bypassed int64
 }
@@ -86,12 +142,13 @@ func (c *Cache) Stats() Stats {
 	return Stats{Hits: c.hits.Load(), Misses: c.misses.Load(), Bypassed: c.bypassed.Load()}
 }
 
-// New returns a cache on client. Give it a client with short timeouts and no
-// retries (NewClient makes one), since the database is the fallback.
-func New(client redis.UniversalClient, opts Options) *Cache {
+// New returns a cache on backend (NewRedis). Give a Redis backend a client
+// with short timeouts and no retries (redisconn.New makes one), since the
+// database is the fallback.
+func New(backend Backend, opts Options) *Cache {
 	opts = opts.withDefaults()
 	return &Cache{
-		rdb:       client,
+		backend:   backend,
 		ttl:       opts.TTL,
 		prefix:    opts.Prefix,
 		opTimeout: opts.OpTimeout,
@@ -118,13 +175,14 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// State reports StateOK when Redis answers PING within the op timeout, else
-// StateDegraded: the service still serves, from the database. A PING that
-// succeeds also ends the pause after a failure at once.
+// State reports StateOK when the backend answers a ping within the op
+// timeout, else StateDegraded: the service still serves, from the
+// database. A ping that succeeds also ends the pause after a failure at
+// once.
 func (c *Cache) State(ctx context.Context) string {
 	octx, cancel := context.WithTimeout(ctx, c.opTimeout)
 	defer cancel()
-	if err := c.rdb.Ping(octx).Err(); err != nil {
+	if err := c.backend.Ping(octx); err != nil {
 		c.failed(ctx, "ping", err)
 		return StateDegraded
 	}
@@ -133,48 +191,12 @@ func (c *Cache) State(ctx context.Context) string {
 }
 
 // Flush deletes every key under the prefix, and nothing else that shares the
-// Redis server. It is for tests and operators, not for the request path.
+// backend. It is for tests and operators, not for the request path.
 func (c *Cache) Flush(ctx context.Context) error {
-	pattern := globEscape(c.prefix) + "*"
-	if cc, ok := c.rdb.(*redis.ClusterClient); ok {
-		// SCAN walks one node's keys: walk each primary.
-		return cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
-			return flushNode(ctx, node, pattern)
-		})
+	if err := c.backend.Flush(ctx, c.prefix); err != nil {
+		return fmt.Errorf("cache flush: %w", err)
 	}
-	return flushNode(ctx, c.rdb, pattern)
-}
-
-// flushNode deletes the keys that match pattern on one node, a page of SCAN
-// at a time, so that no single command blocks Redis for long.
-func flushNode(ctx context.Context, rdb redis.Cmdable, pattern string) error {
-	var cursor uint64
-	for {
-		keys, next, err := rdb.Scan(ctx, cursor, pattern, 1000).Result()
-		if err != nil {
-			return fmt.Errorf("cache flush: %w", err)
-		}
-		if len(keys) > 0 {
-			if err := rdb.Unlink(ctx, keys...).Err(); err != nil {
-				return fmt.Errorf("cache flush: %w", err)
-			}
-		}
-		if cursor = next; cursor == 0 {
-			return nil
-		}
-	}
-}
-
-// globEscape quotes the characters that SCAN MATCH treats as wildcards.
-func globEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`*?[]\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return nil
 }
 
 // key returns the key of one entry: prefix, kind, id.
@@ -190,121 +212,55 @@ func (c *Cache) keys(kind string, ids []int64) []string {
 	return keys
 }
 
-// genSuffix names the generation key of an entry: <key>:gen, under the
-// prefix like the entry itself, so that Flush drops it too, and never equal
-// to an entry's key, since ids are numbers.
-const genSuffix = ":gen"
-
-// genTTL is how long a generation outlives the last invalidation of its
-// entry. A fill compares the generation that its read saw before loading
-// with the one in Redis now; an expired generation reads as "" again, so it
-// must outlive any read (MGET, load, fill), or a read that saw "" before a
-// write could see "" again after it and fill what it loaded before the
-// write. Reads take milliseconds to seconds; an hour is far beyond them, and
-// one small key per entry written in the last hour costs little.
-const genTTL = time.Hour
-
-func genKey(key string) string { return key + genSuffix }
-
-// mget reads keys, and the generation of each, in one MGET: vals[i] is the
-// value of keys[i] (nil: a miss) and gens[i] its generation ("" when it has
-// none). A read hands gens to fillMany, so that what it loads is written
-// back only if no invalidation came in between. ok is false when Redis is
-// skipped or failed, and the caller goes to the database and fills nothing:
-// without generations, a fill cannot tell whether it is stale.
-func (c *Cache) mget(ctx context.Context, keys []string) (vals []any, gens []string, ok bool) {
+// get reads keys, with the generation of each, in one backend call. A
+// read hands the generations to fillMany, so that what it loads is written
+// back only if no invalidation came in between. ok is false when the
+// backend is skipped or failed, and the caller goes to the database and
+// fills nothing: without generations, a fill cannot tell whether it is
+// stale.
+func (c *Cache) get(ctx context.Context, keys []string) (entries []Entry, ok bool) {
 	if !c.health.usable() {
 		c.bypassed.Add(int64(len(keys)))
-		return nil, nil, false
+		return nil, false
 	}
 	octx, cancel := context.WithTimeout(ctx, c.opTimeout)
 	defer cancel()
-	all := make([]string, len(keys), 2*len(keys))
-	copy(all, keys)
-	for _, k := range keys {
-		all = append(all, genKey(k))
-	}
-	raw, err := c.rdb.MGet(octx, all...).Result()
+	entries, err := c.backend.Get(octx, keys)
 	if err != nil {
 		c.failed(ctx, "mget", err)
 		c.bypassed.Add(int64(len(keys)))
-		return nil, nil, false
+		return nil, false
 	}
 	c.health.ok()
-	gens = make([]string, len(keys))
-	for i, g := range raw[len(keys):] {
-		gens[i], _ = g.(string)
-	}
-	return raw[:len(keys)], gens, true
+	return entries, true
 }
-
-// fill is one entry for fillMany: the value that a read loaded for key, and
-// the generation of key that the read saw before it loaded.
-type fill struct {
-	key, gen string
-	val      []byte
-}
-
-// fillScript sets KEYS[1] to ARGV[1] for ARGV[3] milliseconds, unless the
-// generation KEYS[2] has moved from ARGV[2]: an invalidation came after the
-// read's MGET, so what the read loaded may predate the write, and the entry
-// stays empty for the next read to load. It runs in Redis, so that no
-// invalidation can come between the check and the SET. A missing
-// generation (GET gives false) reads as "", as mget reports it.
-var fillScript = redis.NewScript(`
-if (redis.call('GET', KEYS[2]) or '') == ARGV[2] then
-	redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-	return 1
-end
-return 0
-`)
 
 // fillMany writes what a read loaded, each entry with the TTL and only if
-// its generation is still the one that the read saw (fillScript), in one
-// pipelined round trip. A failure only costs the next read a trip to the
-// database.
+// its generation is still the one that the read saw, in one backend call.
+// A failure only costs the next read a trip to the database.
 //
 // Without the check, a read that loaded a row just before a write
-// committed could SET it just after the write's invalidation, and the old
-// row would be served for a whole TTL. A tombstone with SET NX would close
-// that too, but would leave every written entry uncached for as long as
-// the tombstone lives; the generation costs a fill nothing unless an
+// committed could write it just after the write's invalidation, and the
+// old row would be served for a whole TTL. A tombstone would close that
+// too, but would leave every written entry uncached for as long as the
+// tombstone lives; the generation costs a fill nothing unless an
 // invalidation really came in between.
-//
-// The pipeline sends EVAL with the script's source, not EVALSHA: EVALSHA
-// needs the script loaded on the server, which a restart, a failover or
-// SCRIPT FLUSH undoes, and in a pipeline a NOSCRIPT cannot fall back to
-// EVAL as Script.Run does (the reply comes after the whole pipeline) — it
-// would cost a second round trip and code to retry. The source is about
-// 150 bytes, small next to the values, and Redis compiles it once and
-// keeps it by its SHA1.
-func (c *Cache) fillMany(ctx context.Context, fills []fill) {
+func (c *Cache) fillMany(ctx context.Context, fills []Fill) {
 	if len(fills) == 0 || !c.health.usable() {
 		return
 	}
-	ttl := max(c.ttl.Milliseconds(), 1)
 	octx, cancel := context.WithTimeout(ctx, c.opTimeout)
 	defer cancel()
-	_, err := c.rdb.Pipelined(octx, func(p redis.Pipeliner) error {
-		for _, f := range fills {
-			fillScript.Eval(octx, p, []string{f.key, genKey(f.key)}, f.val, f.gen, ttl)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := c.backend.Fill(octx, fills, c.ttl); err != nil {
 		c.failed(ctx, "set", err)
 	}
 }
 
-// del invalidates keys, after a write has committed, in one pipelined round
-// trip: for each key it raises the generation (INCR <key>:gen, which
-// fillMany checks, with an expiry of genTTL so that generations do not pile
-// up) and then deletes the entry. The order matters, since a pipeline is
-// not atomic: a fill that runs before the INCR passed its check and is
-// deleted by the DEL; one that runs after it fails its check. Deleting
-// first would let a fill run between the DEL and the INCR and stay.
+// del invalidates keys, after a write has committed, in one backend call,
+// which raises each key's generation (which fillMany checks) and then
+// deletes its entry.
 //
-// It tries even while reads skip Redis, since Redis may be back and a
+// It tries even while reads skip the backend, since it may be back and a
 // skipped delete leaves a stale entry for a whole TTL; and it outlives the
 // caller's context, since the write is done even if the client has gone.
 func (c *Cache) del(ctx context.Context, keys ...string) {
@@ -314,24 +270,15 @@ func (c *Cache) del(ctx context.Context, keys ...string) {
 	ctx = context.WithoutCancel(ctx)
 	octx, cancel := context.WithTimeout(ctx, c.opTimeout)
 	defer cancel()
-	_, err := c.rdb.Pipelined(octx, func(p redis.Pipeliner) error {
-		for _, k := range keys {
-			g := genKey(k)
-			p.Incr(octx, g)
-			p.Expire(octx, g, genTTL)
-			p.Del(octx, k)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := c.backend.Invalidate(octx, keys); err != nil {
 		c.failed(ctx, "invalidate", err)
 		return
 	}
 	c.health.ok()
 }
 
-// failed records a Redis error, unless the caller's own context ended it:
-// a client that hangs up says nothing about Redis.
+// failed records a backend error, unless the caller's own context ended
+// it: a client that hangs up says nothing about the backend.
 func (c *Cache) failed(ctx context.Context, op string, err error) {
 	if ctx.Err() != nil {
 		return
@@ -348,11 +295,11 @@ func mayHaveWritten(err error) bool {
 	return err == nil || conduit.ErrorCode(err) == conduit.EINTERNAL
 }
 
-// readThrough returns the values of ids in the order of ids: what Redis has
-// in one MGET, the rest from load in one call, which is then written back in
-// one pipelined round trip, each value only if no invalidation of its key
-// came after the MGET (see fillMany). Only values for which keep is true are
-// written:
+// readThrough returns the values of ids in the order of ids: what the
+// backend has in one get, the rest from load in one call, which is then
+// written back in one fill, each value only if no invalidation of its key
+// came after the get (see fillMany). Only values for which keep is true
+// are written:
 // a missing row (nil) is not cached, since ids are primary keys that a
 // create may fill later, and a miss costs one indexed lookup.
 func readThrough[V any](ctx context.Context, c *Cache, kind string, ids []int64,
@@ -361,15 +308,15 @@ func readThrough[V any](ctx context.Context, c *Cache, kind string, ids []int64,
 		return load(ctx, ids)
 	}
 	keys := c.keys(kind, ids)
-	raw, gens, ok := c.mget(ctx, keys)
+	entries, ok := c.get(ctx, keys)
 	if !ok {
 		return load(ctx, ids)
 	}
 	out := make([]V, len(ids))
 	var missIdx []int
 	var missIDs []int64
-	for i, r := range raw {
-		if !c.decode(r, &out[i]) {
+	for i, e := range entries {
+		if !c.decode(e, &out[i]) {
 			missIdx = append(missIdx, i)
 			missIDs = append(missIDs, ids[i])
 		}
@@ -384,7 +331,7 @@ func readThrough[V any](ctx context.Context, c *Cache, kind string, ids []int64,
 	if len(loaded) != len(missIDs) {
 		return nil, fmt.Errorf("cache %s: loaded %d values for %d ids", kind, len(loaded), len(missIDs))
 	}
-	var fills []fill
+	var fills []Fill
 	for j, v := range loaded {
 		i := missIdx[j]
 		out[i] = v
@@ -392,16 +339,16 @@ func readThrough[V any](ctx context.Context, c *Cache, kind string, ids []int64,
 			continue
 		}
 		if b, ok := c.encode(v); ok {
-			fills = append(fills, fill{key: keys[i], gen: gens[i], val: b})
+			fills = append(fills, Fill{Key: keys[i], Gen: entries[i].Gen, Value: b})
 		}
 	}
 	c.fillMany(ctx, fills)
 	return out, nil
 }
 
-// decode reads one MGET value into dst; false means a miss. A value that
-// does not decode counts as a miss, and is overwritten by the reload.
-func (c *Cache) decode(raw any, dst any) (hit bool) {
+// decode reads one entry into dst; false means a miss. A value that does
+// not decode counts as a miss, and is overwritten by the reload.
+func (c *Cache) decode(e Entry, dst any) (hit bool) {
 	defer func() {
 		if hit {
 			c.hits.Add(1)
@@ -409,11 +356,10 @@ func (c *Cache) decode(raw any, dst any) (hit bool) {
 			c.misses.Add(1)
 		}
 	}()
-	s, ok := raw.(string)
-	if !ok {
+	if !e.Found {
 		return false
 	}
-	if err := json.Unmarshal([]byte(s), dst); err != nil {
+	if err := json.Unmarshal([]byte(e.Value), dst); err != nil {
 		c.health.warn("cache: bad entry; reloading it", "decode", err)
 		return false
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/conduit-graphql/conduit/internal/cache"
 	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/conduit-graphql/conduit/internal/redisconn"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 	"github.com/redis/go-redis/v9"
@@ -86,10 +87,10 @@ func requireCached(tb testing.TB, s conduit.UserService, u *conduit.User) {
 // RetryAfter has passed.
 func TestCache_RedisSilent(t *testing.T) {
 	addr := silentServer(t)
-	client, err := cache.NewClient("redis://" + addr + "/0")
+	client, err := redisconn.New("redis://" + addr + "/0")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = client.Close() })
-	c := cache.New(client, cache.Options{
+	c := cache.New(cache.NewRedis(client), cache.Options{
 		Logger: slog.New(slog.DiscardHandler), OpTimeout: 50 * time.Millisecond, RetryAfter: time.Minute,
 	})
 	inner := store.NewUserService(MustOpenDB(t), testHasher)
@@ -175,10 +176,10 @@ func TestCache_Flush(t *testing.T) {
 func TestCache_TTL(t *testing.T) {
 	ctx := context.Background()
 	url := testenv.Redis(t)
-	client, err := cache.NewClient(url)
+	client, err := redisconn.New(url)
 	require.NoError(t, err)
 	defer client.Close()
-	c := cache.New(client, cache.Options{TTL: time.Minute, Prefix: "test:v9:"})
+	c := cache.New(cache.NewRedis(client), cache.Options{TTL: time.Minute, Prefix: "test:v9:"})
 	inner := store.NewUserService(MustOpenDB(t), testHasher)
 	u := MustCreateUser(t, inner, "ttl")
 	requireCached(t, cache.NewUserService(inner, c), u)
@@ -197,30 +198,6 @@ func TestCache_TTL(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, ttl, 59*time.Minute)
 	require.LessOrEqual(t, ttl, time.Hour)
-}
-
-func TestNewClient(t *testing.T) {
-	t.Run("OKShortTimeouts", func(t *testing.T) {
-		client, err := cache.NewClient("redis://127.0.0.1:6379/0")
-		require.NoError(t, err)
-		defer client.Close()
-		opt := client.Options()
-		require.Equal(t, 250*time.Millisecond, opt.DialTimeout)
-		require.Equal(t, 250*time.Millisecond, opt.ReadTimeout)
-		require.Zero(t, opt.MaxRetries, "no retries")
-		require.Equal(t, 1, opt.DialerRetries)
-		require.True(t, opt.ContextTimeoutEnabled)
-	})
-	t.Run("OKURLWins", func(t *testing.T) {
-		client, err := cache.NewClient("redis://127.0.0.1:6379/0?read_timeout=2s")
-		require.NoError(t, err)
-		defer client.Close()
-		require.Equal(t, 2*time.Second, client.Options().ReadTimeout)
-	})
-	t.Run("ErrBadURL", func(t *testing.T) {
-		_, err := cache.NewClient("http://example.com")
-		require.Error(t, err)
-	})
 }
 
 // roundTrips counts the commands and pipelines that a client sends, and
@@ -265,13 +242,13 @@ func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 // missing, however many ids; and of an invalidation: one pipeline.
 func TestCache_RoundTrips(t *testing.T) {
 	ctx := context.Background()
-	client, err := cache.NewClient(testenv.Redis(t))
+	client, err := redisconn.New(testenv.Redis(t))
 	require.NoError(t, err)
 	defer client.Close()
 	hook := new(roundTrips)
 	client.AddHook(hook)
 	inner := store.NewUserService(MustOpenDB(t), testHasher)
-	s := cache.NewUserService(inner, cache.New(client, cache.Options{}))
+	s := cache.NewUserService(inner, cache.New(cache.NewRedis(client), cache.Options{}))
 	var ids []int64
 	for range 20 {
 		ids = append(ids, MustCreateUser(t, inner, "trip").ID)

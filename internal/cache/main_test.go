@@ -10,6 +10,7 @@ import (
 	"github.com/conduit-graphql/conduit/internal/auth"
 	"github.com/conduit-graphql/conduit/internal/cache"
 	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/conduit-graphql/conduit/internal/redisconn"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 	"github.com/stretchr/testify/require"
@@ -35,13 +36,13 @@ func MustOpenDB(tb testing.TB) *store.DB {
 // when tb ends, logging to log (nil: discard).
 func MustOpenCache(tb testing.TB, url string, log *slog.Logger) *cache.Cache {
 	tb.Helper()
-	client, err := cache.NewClient(url)
+	client, err := redisconn.New(url)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = client.Close() })
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return cache.New(client, cache.Options{Logger: log})
+	return cache.New(cache.NewRedis(client), cache.Options{Logger: log})
 }
 
 var userSeq atomic.Int64

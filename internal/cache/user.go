@@ -25,7 +25,7 @@ var _ conduit.UserService = (*userService)(nil)
 
 // NewUserService returns inner with UserByID and UsersByIDs cached in c, and
 // with UpdateUser, FollowUser and UnfollowUser invalidating the users they
-// change. With a nil c it returns inner: no Redis, no cache.
+// change. With a nil c it returns inner: no cache.
 func NewUserService(inner conduit.UserService, c *Cache) conduit.UserService {
 	if c == nil {
 		return inner
@@ -35,7 +35,7 @@ func NewUserService(inner conduit.UserService, c *Cache) conduit.UserService {
 
 func isUser(u *conduit.User) bool { return u != nil }
 
-// UsersByIDs reads through the cache: one MGET, one inner call for the misses.
+// UsersByIDs reads through the cache: one get, one inner call for the misses.
 func (s *userService) UsersByIDs(ctx context.Context, ids []int64) ([]*conduit.User, error) {
 	return readThrough(ctx, s.c, kindUser, ids, s.inner.UsersByIDs, isUser)
 }

@@ -1,5 +1,7 @@
 // Package conduit is the domain of the Conduit service: its entities, the
-// rules they obey, the errors it speaks of and the services that keep them.
+// rules they obey, the errors it speaks of and the services that keep them,
+// and who the viewer is: of a request (the credential it sent) and of one
+// GraphQL operation (who signed in during it).
 // It imports only the standard library; every other package depends on it.
 //
 // Imports only: standard library.

@@ -1,6 +1,9 @@
 package conduit
 
-import "context"
+import (
+	"context"
+	"strconv"
+)
 
 // Event kinds published after a write commits.
 const (
@@ -22,6 +25,21 @@ type Event struct {
 	// the subscribers of one event see the same number, so they can share
 	// what they read for it. It never travels between instances.
 	Delivery uint64 `json:"-"`
+}
+
+// TopicArticles is the topic of the articles that are published.
+const TopicArticles = "articles"
+
+// TopicArticle is the topic of one article's edits, favorites and comments.
+func TopicArticle(id int64) string { return "article:" + strconv.FormatInt(id, 10) }
+
+// Topics names the topics an event is published on: a new article on the
+// topic of all new articles, anything else on its article's topic.
+func Topics(e Event) []string {
+	if e.Kind == EventArticleAdded {
+		return []string{TopicArticles}
+	}
+	return []string{TopicArticle(e.ArticleID)}
 }
 
 // EventService delivers events to subscribers of a topic, on this instance or

@@ -1,6 +1,9 @@
 package conduit
 
-import "context"
+import (
+	"context"
+	"sync/atomic"
+)
 
 type viewerKey struct{}
 
@@ -68,4 +71,39 @@ func RequireViewer(ctx context.Context) (*User, error) {
 		return nil, s.err
 	}
 	return nil, Errorf(EUNAUTHENTICATED, "You must be signed in.")
+}
+
+type operationViewerKey struct{}
+
+// operationViewer holds who signed in during one GraphQL operation.
+type operationViewer struct{ signedIn atomic.Int64 }
+
+// NewContextWithOperationViewer returns a context that holds who signs in
+// during one GraphQL operation (SignIn). The handler installs it once per
+// response, next to the operation's loaders: per operation, not per
+// request, since a websocket carries many operations on one request.
+func NewContextWithOperationViewer(ctx context.Context) context.Context {
+	return context.WithValue(ctx, operationViewerKey{}, &operationViewer{})
+}
+
+// SignIn records that userID signed in during ctx's operation (signUp,
+// signIn), so that the rest of the operation may show what only they may
+// see. Without a holder (NewContextWithOperationViewer) it records nothing.
+func SignIn(ctx context.Context, userID int64) {
+	if v, ok := ctx.Value(operationViewerKey{}).(*operationViewer); ok {
+		v.signedIn.Store(userID)
+	}
+}
+
+// IsViewer reports whether userID is the viewer of ctx's operation: the
+// one the request's credential names, or the one who signed in during it.
+func IsViewer(ctx context.Context, userID int64) bool {
+	if userID == 0 {
+		return false
+	}
+	if ViewerIDFromContext(ctx) == userID {
+		return true
+	}
+	v, ok := ctx.Value(operationViewerKey{}).(*operationViewer)
+	return ok && v.signedIn.Load() == userID
 }

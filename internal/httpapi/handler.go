@@ -30,6 +30,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/conduit-graphql/conduit/internal/conduit"
 	"github.com/conduit-graphql/conduit/internal/metrics"
 )
 
@@ -84,7 +85,9 @@ type Options struct {
 	// Authenticate puts the viewer named by an Authorization value into ctx.
 	Authenticate func(ctx context.Context, authorization string) (context.Context, error)
 	// PerResponse prepares the context of each GraphQL response (loaders):
-	// once for a query or mutation, once per event of a subscription.
+	// once for a query or mutation, once per event of a subscription. The
+	// context it is given already holds the operation's viewer
+	// (conduit.NewContextWithOperationViewer).
 	PerResponse func(ctx context.Context) context.Context
 	// PerSubscription, when not nil, prepares the context of a
 	// subscription once, before it starts (the loaders its events share).
@@ -254,11 +257,12 @@ func newGraphQL(o Options, rate *limiters) *handler.Server {
 			return next(ctx)
 		})
 	}
-	// Loaders are made per response, not per HTTP request: a websocket
-	// carries many operations on one request context, and a subscription
-	// must see each event's data fresh, not what its first event cached.
+	// Loaders, and the holder of who signs in during the operation, are
+	// made per response, not per HTTP request: a websocket carries many
+	// operations on one request context, and a subscription must see each
+	// event's data fresh, not what its first event cached.
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		resp := next(o.PerResponse(ctx))
+		resp := next(o.PerResponse(conduit.NewContextWithOperationViewer(ctx)))
 		// A subscription's event is delivered only while its token counts:
 		// the check is after next, which waits for the event.
 		if resp != nil && o.Recheck != nil && inStream(ctx) && isSubscription(ctx) {

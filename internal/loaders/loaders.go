@@ -1,6 +1,7 @@
 // Package loaders batches the reads of fields below lists: one set of
 // dataloaders per GraphQL operation, so a page of N items costs a fixed
-// number of queries, not N.
+// number of queries, not N. It holds what the operation read, never who
+// its viewer is: that is the domain's (conduit.IsViewer).
 //
 // They read through the domain's services, so the database and the cache
 // stay behind those interfaces.
@@ -106,8 +107,6 @@ type Loaders struct {
 	articleTags        *dataloadgen.Loader[int64, []string]
 	viewerHasFavorited *dataloadgen.Loader[int64, bool]
 
-	signedIn atomic.Int64
-
 	mu    sync.Mutex
 	users map[int64]bool // ids primed into UserByID
 	reads map[any]*read  // Once
@@ -196,16 +195,6 @@ func (l *Loaders) UnknownUsers(ids []int64) []int64 {
 		}
 	}
 	return out
-}
-
-// SignIn records that userID signed in during this operation (signUp,
-// signIn), so the rest of the operation may show what only they may see.
-func (l *Loaders) SignIn(userID int64) { l.signedIn.Store(userID) }
-
-// IsViewer reports whether userID is the operation's viewer: the one the
-// request's token names, or the one who signed in during it.
-func (l *Loaders) IsViewer(ctx context.Context, userID int64) bool {
-	return userID != 0 && (conduit.ViewerIDFromContext(ctx) == userID || l.signedIn.Load() == userID)
 }
 
 // New returns loaders for an operation run by the viewer in ctx.

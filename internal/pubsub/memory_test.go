@@ -314,8 +314,9 @@ func TestMemory_CloseWhilePublishing(t *testing.T) {
 	wg.Wait()
 }
 
-// ExampleMemory_Dropped shows how a subscription resolver tells a slow
-// client from a client that left and from a server that stops.
+// ExampleMemory_Dropped shows a subscriber that falls a full buffer behind:
+// its channel closes after what it had, and Dropped tells that close from
+// one because its context ended or the hub closed.
 func ExampleMemory_Dropped() {
 	events := pubsub.NewMemory(pubsub.Options{Buffer: 1})
 	ctx := context.Background()
@@ -326,18 +327,8 @@ func ExampleMemory_Dropped() {
 	for e := range ch {
 		fmt.Println("event", e.CommentID)
 	}
-	// A resolver holds a conduit.EventService; it asks through an interface
-	// of its own, so that it need not import this package.
-	dropper, ok := conduit.EventService(events).(interface {
-		Dropped(<-chan conduit.Event) bool
-	})
-	switch {
-	case ctx.Err() != nil:
-		fmt.Println("client left")
-	case ok && dropper.Dropped(ch):
+	if events.Dropped(ch) {
 		fmt.Println("too slow")
-	default:
-		fmt.Println("shutting down")
 	}
 	// Output:
 	// event 1

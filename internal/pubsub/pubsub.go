@@ -1,24 +1,15 @@
-// Package pubsub delivers conduit.Events from the mutations that commit them
-// to the subscription resolvers that stream them: Memory within one process,
-// Redis across every instance that shares a Redis server (in process to the
-// publishing instance's own subscribers, so that they do not depend on Redis).
+// Package pubsub owns events: which writes announce what (decorators
+// around the article and comment services, which publish once a write has
+// committed, on the topics that conduit.Topics names) and their delivery
+// to the subscription resolvers that stream them: Memory within one
+// process, Redis across every instance that shares a Redis server (in
+// process to the publishing instance's own subscribers, so that they do not
+// depend on Redis).
 //
 // Delivery is at most once and never waits for a subscriber. Each
-// subscriber has a bounded buffer; one that lets it fill up is dropped (its
-// channel closes) instead of slowing down the writer and every other
-// subscriber. A subscription resolver tells why its channel closed like so:
-//
-//	for e := range ch { … }
-//	switch {
-//	case ctx.Err() != nil: // the client left
-//	case dropped(events, ch): // too slow: end with a close reason that says so
-//	default: // the hub closed: the server is stopping
-//	}
-//
-// where dropped asks the service through a one-method interface,
-// interface{ Dropped(<-chan conduit.Event) bool }, that Memory and Redis
-// implement. (A package function keyed by channel would need a global
-// registry; asking the hub that dropped the channel needs none.)
+// subscriber has a bounded buffer; one that lets it fill up is dropped: its
+// channel closes, which completes its subscription, instead of slowing down
+// the writer and every other subscriber.
 //
 // It carries events only: what an event names is read by the subscription
 // resolvers, through the services, as their own viewer.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/conduit-graphql/conduit/internal/conduit"
+	"github.com/conduit-graphql/conduit/internal/outage"
 )
 
 var _ conduit.EventService = (*Redis)(nil)
@@ -23,10 +23,6 @@ var _ conduit.EventService = (*Redis)(nil)
 // its write has committed, so a dead Redis must cost the mutation's response
 // little; a subscribe falls back to waiting for go-redis to reconnect.
 const opTimeout = time.Second
-
-// warnEvery is the least time between two warnings about Redis: an outage
-// fails every publish, and one line per mutation would drown the log.
-const warnEvery = 10 * time.Second
 
 // Redis is a conduit.EventService shared by every instance on one Redis
 // server. Publish hands the event to this instance's subscribers in process,
@@ -52,7 +48,7 @@ type Redis struct {
 	channel string // "<Prefix>events:", the start of every channel name
 	id      string // this instance, in every message it publishes
 	hub     *Memory
-	warner  warner
+	warner  *outage.Warner
 	done    chan struct{} // closed when receive returns
 
 	// mu orders SUBSCRIBE and UNSUBSCRIBE as the local subscriber counts
@@ -64,7 +60,7 @@ type Redis struct {
 }
 
 // NewRedis returns a hub on client and starts its receive loop, which runs
-// until Close. Give it a client with short timeouts, like cache.NewClient's:
+// until Close. Give it a client with short timeouts, like redisconn.New's:
 // they bound how long Publish and Subscribe wait for a dead Redis. A Redis
 // that is down now is no error: Publish fails until it answers, and
 // subscriptions start to receive when go-redis reconnects.
@@ -75,7 +71,7 @@ func NewRedis(client redis.UniversalClient, opts Options) *Redis {
 		channel:    opts.Prefix + "events:",
 		id:         rand.Text(),
 		hub:        NewMemory(opts),
-		warner:     warner{log: opts.Logger},
+		warner:     outage.NewWarner(opts.Logger, "pubsub: redis failed; events do not reach other instances", "pubsub: redis answers again"),
 		done:       make(chan struct{}),
 		subscribed: make(map[string]bool),
 	}
@@ -118,10 +114,10 @@ func (r *Redis) Publish(ctx context.Context, topic string, e conduit.Event) erro
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
 	defer cancel()
 	if err := r.rdb.Publish(ctx, r.channel+topic, payload).Err(); err != nil {
-		r.warner.fail("publish", err)
+		r.warner.Fail("publish", err)
 		return fmt.Errorf("pubsub: publish to %s for other instances: %w", topic, err)
 	}
-	r.warner.ok()
+	r.warner.OK()
 	return nil
 }
 
@@ -191,7 +187,7 @@ func (r *Redis) receive(msgs <-chan *redis.Message) {
 			}
 			// Another writer on our channel, or a version that should have
 			// changed the prefix: skip it rather than deliver garbage.
-			r.warner.warn("pubsub: undecodable event skipped", "decode", fmt.Errorf("%s: %w", msg.Channel, err))
+			r.warner.Warn("pubsub: undecodable event skipped", "decode", fmt.Errorf("%s: %w", msg.Channel, err))
 			continue
 		}
 		if m.From == r.id {
@@ -236,43 +232,8 @@ func (r *Redis) sync(topic string) {
 	// go-redis records the change even when the command fails, and replays
 	// its subscriptions on every reconnect: so the change stands either way.
 	if err != nil {
-		r.warner.fail(op, err)
+		r.warner.Fail(op, err)
 		return
 	}
-	r.warner.ok()
-}
-
-// warner logs Redis failures, at most once per warnEvery, and says once
-// when Redis answers again.
-type warner struct {
-	log        *slog.Logger
-	down       atomic.Bool
-	lastWarn   atomic.Int64 // unix nanoseconds of the last warning
-	suppressed atomic.Int64 // warnings held back since the last one
-}
-
-// fail records that a Redis operation failed and warns, now and then.
-func (w *warner) fail(op string, err error) {
-	w.down.Store(true)
-	w.warn("pubsub: redis failed; events do not reach other instances", op, err)
-}
-
-// ok records that Redis answered, and says so once after a failure.
-func (w *warner) ok() {
-	// Load first: the common case must not write to a shared cache line.
-	if w.down.Load() && w.down.Swap(false) {
-		w.log.Info("pubsub: redis answers again")
-	}
-}
-
-// warn logs msg, unless a warning was logged less than warnEvery ago; then
-// it counts it for the next warning.
-func (w *warner) warn(msg, op string, err error) {
-	now := time.Now().UnixNano()
-	last := w.lastWarn.Load()
-	if now-last < int64(warnEvery) || !w.lastWarn.CompareAndSwap(last, now) {
-		w.suppressed.Add(1)
-		return
-	}
-	w.log.Warn(msg, "op", op, "err", err, "suppressed", w.suppressed.Swap(0))
+	r.warner.OK()
 }

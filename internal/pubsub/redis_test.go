@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/conduit-graphql/conduit/internal/cache"
 	"github.com/conduit-graphql/conduit/internal/conduit"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
+	"github.com/conduit-graphql/conduit/internal/redisconn"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
@@ -22,7 +22,7 @@ import (
 // test's output.
 func newRedis(tb testing.TB, url string, opts pubsub.Options) *pubsub.Redis {
 	tb.Helper()
-	client, err := cache.NewClient(url)
+	client, err := redisconn.New(url)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = client.Close() })
 	if opts.Logger == nil {

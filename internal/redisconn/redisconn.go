@@ -1,4 +1,11 @@
-package cache
+// Package redisconn makes the Redis client of this server: short timeouts,
+// no command retries, one dial attempt, since everything that uses Redis
+// here (the read-through cache, the event hub across instances) has a way
+// to do without it for a while. It owns only how the client is made;
+// server.go makes one and hands it to the cache and to the event hub.
+//
+// Imports only: standard library, github.com/redis/go-redis/v9.
+package redisconn
 
 import (
 	"fmt"
@@ -13,12 +20,12 @@ import (
 // Redis slower than this is worth less than the database behind it.
 const clientTimeout = 250 * time.Millisecond
 
-// NewClient returns a Redis client for a redis://, rediss:// or unix:// URL,
+// New returns a Redis client for a redis://, rediss:// or unix:// URL,
 // tuned for a cache that the database backs up: short timeouts, no command
 // retries and one dial attempt, so that a dead Redis costs milliseconds, not
 // the library's default seconds. Timeouts given in the URL
 // (?dial_timeout=…&read_timeout=…) win.
-func NewClient(rawURL string) (*redis.Client, error) {
+func New(rawURL string) (*redis.Client, error) {
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("redis url: %w", err)
@@ -43,6 +50,7 @@ func tune(opt *redis.Options) {
 		// second per request while Redis is down.
 		opt.DialerRetries = 1
 	}
-	// Let the per-operation deadlines of Cache reach the socket.
+	// Let the per-operation deadlines of the cache and the hub reach the
+	// socket.
 	opt.ContextTimeoutEnabled = true
 }
