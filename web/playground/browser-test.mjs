@@ -260,6 +260,11 @@ async function main() {
 
   await check('a subscription runs over graphql-ws and shows a comment added meanwhile', async () => {
     await replaceEditorText(page, '.graphiql-query-editor', `subscription Live { commentAdded(articleId: "${first.id}") { body author { username } } }`);
+    // GraphiQL reads the operations of an edit 100 ms after it (a debounce),
+    // and a run before that sends the previous operation's name; the tab
+    // takes the new name in the same step.
+    await waitFor('the active tab to name the subscription', async () =>
+      (await page.$eval('.graphiql-tab-active', (el) => el.textContent)).includes('Live'));
     await page.click('.graphiql-execute-button');
     await waitFor('the subscription to be acknowledged', () =>
       framesReceived.some((f) => f.includes('"connection_ack"')) && framesSent.some((f) => f.includes('"subscribe"')));
