@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/app"
 	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
@@ -398,8 +399,8 @@ func TestReadyzRefusedWrites(t *testing.T) {
 		db, err := store.Open(context.Background(), dsn)
 		require.NoError(t, err)
 		t.Cleanup(func() { db.Close() })
-		d := deps{db: db, events: pubsub.NewMemory(pubsub.Options{Logger: slog.New(slog.DiscardHandler)}), stopping: make(chan struct{})}
-		api := &testAPI{handler: newHandler(testConfig(), d, slog.New(slog.DiscardHandler)), db: db}
+		d := app.Deps{DB: db, Events: pubsub.NewMemory(pubsub.Options{Logger: slog.New(slog.DiscardHandler)}), Stopping: make(chan struct{})}
+		api := &testAPI{handler: app.NewHandler(testConfig(), d, slog.New(slog.DiscardHandler)), db: db}
 		rec := httptestGet(api, "/readyz")
 		var body map[string]string
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), rec.Body.String())

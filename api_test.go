@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/app"
 	"github.com/conduit-graphql/conduit/internal/cache"
 	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/conduit"
@@ -87,8 +88,8 @@ func newTestAPIWithLog(t testing.TB, dsn string, cfg cli.Config, c *cache.Cache,
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	require.NoError(t, db.Migrate(ctx))
-	d := deps{db: db, cache: c, readCache: c, events: events, stopping: make(chan struct{})}
-	return &testAPI{handler: newHandler(cfg, d, log), db: db, dsn: dsn, stopping: d.stopping}
+	d := app.Deps{DB: db, Cache: c, ReadCache: c, Events: events, Stopping: make(chan struct{})}
+	return &testAPI{handler: app.NewHandler(cfg, d, log), db: db, dsn: dsn, stopping: d.Stopping}
 }
 
 // gqlError is one entry of a response's errors.

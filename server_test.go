@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"os"
@@ -21,7 +20,6 @@ import (
 	"time"
 
 	"github.com/conduit-graphql/conduit/internal/cli"
-	"github.com/conduit-graphql/conduit/internal/pubsub"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 	"github.com/stretchr/testify/require"
@@ -270,31 +268,6 @@ func TestTuneGC(t *testing.T) {
 	tuneGC(func(k string) string { return set[k] })
 	require.Equal(t, 100, debug.SetGCPercent(100), "GOGC set: left alone")
 	require.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(math.MaxInt64), "GOMEMLIMIT set: left alone")
-}
-
-// TestShareReadCache checks where reads go with a Redis URL: through the
-// Redis cache on PostgreSQL, straight to SQLite, which answers in process
-// faster than a round trip to Redis; events go through Redis on both.
-func TestShareReadCache(t *testing.T) {
-	redisURL := testenv.Redis(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx := context.Background()
-	eachDSN(t, func(t *testing.T, dsn string) {
-		db, err := store.Open(ctx, dsn)
-		require.NoError(t, err)
-		defer db.Close()
-		d := deps{db: db}
-		closeShared, err := d.share(ctx, redisURL, log)
-		require.NoError(t, err)
-		defer closeShared()
-		require.NotNil(t, d.cache, "readiness reports Redis")
-		require.IsType(t, &pubsub.Redis{}, d.events)
-		if db.Dialect() == store.DialectSQLite {
-			require.Nil(t, d.readCache)
-		} else {
-			require.Same(t, d.cache, d.readCache)
-		}
-	})
 }
 
 // TestServeUnopenableDatabase: a database file that cannot be opened was

@@ -19,6 +19,7 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/conduit-graphql/conduit/internal/app"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 	"github.com/conduit-graphql/conduit/internal/tracing"
@@ -86,11 +87,11 @@ func TestTracing_SpansReachTheCollector(t *testing.T) {
 	require.NoError(t, db.Migrate(ctx))
 	db.AddQueryHook(tr.QueryHook())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d := deps{db: db, stopping: make(chan struct{}), tracing: tr}
-	closeShared, err := d.share(ctx, testenv.Redis(t), log)
+	d := app.Deps{DB: db, Stopping: make(chan struct{}), Tracing: tr}
+	closeShared, err := d.Share(ctx, testenv.Redis(t), log)
 	require.NoError(t, err)
 	t.Cleanup(closeShared)
-	api := &testAPI{handler: newHandler(testConfig(), d, log), db: db, stopping: d.stopping}
+	api := &testAPI{handler: app.NewHandler(testConfig(), d, log), db: db, stopping: d.Stopping}
 	require.NoError(t, tr.ForceFlush(ctx))
 	before := len(col.received()) // the migrations' statements
 
