@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/apitest"
 	"github.com/conduit-graphql/conduit/internal/auth"
 	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/testenv"
@@ -25,31 +26,31 @@ import (
 // TestSignInRateLimit checks that guessing passwords is slow: attempts are
 // counted per client address and per e-mail address, before any hash runs.
 func TestSignInRateLimit(t *testing.T) {
-	cfg := testConfig()
+	cfg := apitest.Config()
 	cfg.SignInLimit = auth.SignInLimit{PerIP: 4, PerEmail: 2}
-	api := newTestAPIWith(t, testenv.SQLite(t), cfg)
-	api.mustSignUp(t, "guarded")
-	signIn := func(ip, email string) gqlResponse {
-		body, _ := json.Marshal(map[string]any{"query": signInMutation, "variables": map[string]any{"e": email, "p": "password123"}})
+	api := apitest.NewWith(t, testenv.SQLite(t), cfg)
+	api.MustSignUp(t, "guarded")
+	signIn := func(ip, email string) apitest.Response {
+		body, _ := json.Marshal(map[string]any{"query": apitest.SignInMutation, "variables": map[string]any{"e": email, "p": "password123"}})
 		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.RemoteAddr = ip + ":4000"
-		return api.send(t, req)
+		return api.Send(t, req)
 	}
 	t.Run("ErrPerEmail", func(t *testing.T) {
 		require.Empty(t, signIn("198.51.100.1", "guarded@example.com").Errors)
 		require.Empty(t, signIn("198.51.100.2", "GUARDED@example.com").Errors)
 		resp := signIn("198.51.100.3", "guarded@example.com")
-		require.Equal(t, "RATE_LIMITED", resp.code(), "a third attempt within the minute, from anywhere")
+		require.Equal(t, "RATE_LIMITED", resp.Code(), "a third attempt within the minute, from anywhere")
 		require.Regexp(t, `try again in (\d|[12]\d|30) s\.`, resp.Errors[0].Message, "2 a minute: one comes back within 30 s")
 		require.JSONEq(t, `null`, string(resp.Data))
 	})
 	t.Run("ErrPerIP", func(t *testing.T) {
 		for i := range 4 {
-			require.Equal(t, "UNAUTHENTICATED", signIn("198.51.100.9", fmt.Sprintf("nobody%d@example.com", i)).code())
+			require.Equal(t, "UNAUTHENTICATED", signIn("198.51.100.9", fmt.Sprintf("nobody%d@example.com", i)).Code())
 		}
-		require.Equal(t, "RATE_LIMITED", signIn("198.51.100.9", "nobody9@example.com").code(), "a fifth attempt from one address")
-		require.Equal(t, "UNAUTHENTICATED", signIn("198.51.100.10", "nobody9@example.com").code(), "another address has its own budget")
+		require.Equal(t, "RATE_LIMITED", signIn("198.51.100.9", "nobody9@example.com").Code(), "a fifth attempt from one address")
+		require.Equal(t, "UNAUTHENTICATED", signIn("198.51.100.10", "nobody9@example.com").Code(), "another address has its own budget")
 	})
 }
 
@@ -83,19 +84,19 @@ func TestSignInMemory(t *testing.T) {
 			// Demo users sign in with the seed password; every other
 			// attempt is wrong, which costs the same hash.
 			password := map[bool]string{true: cli.SeedPassword, false: "wrong-password"}[i%2 == 0]
-			body, _ := json.Marshal(map[string]any{"query": signInMutation, "variables": map[string]any{"e": email, "p": password}})
+			body, _ := json.Marshal(map[string]any{"query": apitest.SignInMutation, "variables": map[string]any{"e": email, "p": password}})
 			resp, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
 			if err != nil {
 				codes[i] = err.Error()
 				return
 			}
 			defer resp.Body.Close()
-			var r gqlResponse
+			var r apitest.Response
 			if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
 				codes[i] = err.Error()
 				return
 			}
-			codes[i] = r.code()
+			codes[i] = r.Code()
 		})
 	}
 	wg.Wait()

@@ -19,10 +19,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
+	"github.com/conduit-graphql/conduit/internal/apitest"
 	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/testenv"
-	"github.com/stretchr/testify/require"
 )
 
 var listenRE = regexp.MustCompile(`listening on (http://[^ ]+) `)
@@ -147,20 +149,20 @@ func TestCommands(t *testing.T) {
 		require.NoError(t, run(context.Background(), []string{"seed", "--users", "30", "--articles", "60", "--comments", "200", "--database-url", dsn}, noenv, &out, io.Discard))
 		require.Contains(t, out.String(), "articles: 60/60 (100%)", "plain progress lines when not on a terminal")
 		require.Contains(t, out.String(), "Seeded ")
-		api := newTestAPI(t, dsn)
+		api := apitest.New(t, dsn)
 		var got struct {
 			Articles struct {
 				TotalCount int
 				Nodes      []struct{ Author struct{ Username string } }
 			}
 		}
-		api.post(t, "", `{ articles(first: 1) { totalCount nodes { author { username } } } }`, nil).decode(t, &got)
+		api.Post(t, "", `{ articles(first: 1) { totalCount nodes { author { username } } } }`, nil).Decode(t, &got)
 		require.Equal(t, 60, got.Articles.TotalCount)
 		name := got.Articles.Nodes[0].Author.Username
 		var in struct {
 			SignIn struct{ User struct{ Username string } }
 		}
-		api.post(t, "", signInMutation, map[string]any{"e": name + "@example.com", "p": cli.SeedPassword}).decode(t, &in)
+		api.Post(t, "", apitest.SignInMutation, map[string]any{"e": name + "@example.com", "p": cli.SeedPassword}).Decode(t, &in)
 		require.Equal(t, name, in.SignIn.User.Username, "seeded users sign in with the seed password")
 		require.Error(t, run(context.Background(), []string{"seed", "--users", "-1", "--database-url", dsn}, noenv, io.Discard, io.Discard))
 	})
