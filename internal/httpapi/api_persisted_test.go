@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conduit-graphql/conduit/internal/apitest"
+	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
@@ -88,7 +89,8 @@ func TestTrustedDocuments(t *testing.T) {
 		require.NoError(t, os.WriteFile(bad, []byte(`{"abc": "{ viewer { id } }"}`), 0o600))
 		_, err := httpapi.LoadTrustedDocuments(bad)
 		require.ErrorContains(t, err, "not the sha256")
-		err = run(t.Context(), []string{"serve", "--trusted-documents", bad}, func(string) string { return "" }, io.Discard, io.Discard)
+		// serve parses its configuration here before it opens anything.
+		_, err = cli.ParseServe([]string{"--trusted-documents", bad}, func(string) string { return "" }, io.Discard)
 		require.ErrorContains(t, err, "not the sha256", "the server refuses to start with a bad list")
 	})
 }
