@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"debug/elf"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -15,7 +17,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -317,4 +321,95 @@ func TestServeUnopenableDatabase(t *testing.T) {
 		path := filepath.Join(dir, "conduit.db")
 		require.EqualError(t, serve(t, path), "open database: "+path+": cannot create a file in the folder "+dir+": "+reason)
 	})
+}
+
+// TestSignInMemory sends 200 sign-ins at once to the built binary and reads
+// its peak resident memory: each argon2id hash takes 19 MiB, so hashes must
+// wait for one of a few slots instead of all running together.
+func TestSignInMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildConduit(t)
+	dir := t.TempDir()
+	var out testenv.Buffer
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, &out, &out
+	cmd.Env = []string{"HOME=" + dir, "CONDUIT_RATE_LIMIT=0", "CONDUIT_SIGN_IN_PER_IP=0", "CONDUIT_SIGN_IN_PER_EMAIL=0", "CONDUIT_PASSWORD_HASHES=2"}
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	base := waitForURL(t, &out, exited)
+	email := demoEmail(t, base)
+	before := peakRSS(t, cmd.Process.Pid)
+
+	const n = 200
+	var wg sync.WaitGroup
+	codes := make([]string, n)
+	start := time.Now()
+	for i := range n {
+		wg.Go(func() {
+			// Demo users sign in with the seed password; every other
+			// attempt is wrong, which costs the same hash.
+			password := map[bool]string{true: cli.SeedPassword, false: "wrong-password"}[i%2 == 0]
+			body, _ := json.Marshal(map[string]any{"query": apitest.SignInMutation, "variables": map[string]any{"e": email, "p": password}})
+			resp, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
+			if err != nil {
+				codes[i] = err.Error()
+				return
+			}
+			defer resp.Body.Close()
+			var r apitest.Response
+			if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+				codes[i] = err.Error()
+				return
+			}
+			codes[i] = r.Code()
+		})
+	}
+	wg.Wait()
+	peak := peakRSS(t, cmd.Process.Pid)
+	t.Logf("%d sign-ins in %s; peak RSS %d MB before, %d MB after", n, time.Since(start).Round(time.Millisecond), before>>20, peak>>20)
+	for i, code := range codes {
+		want := map[bool]string{true: "", false: "UNAUTHENTICATED"}[i%2 == 0]
+		require.Equal(t, want, code, "sign-in %d", i)
+	}
+	require.Less(t, peak, int64(200<<20), "peak RSS")
+}
+
+// demoEmail is the e-mail address of a demo user of the server at base.
+func demoEmail(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"{ articles(first: 1) { nodes { author { username } } } }"}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out struct {
+		Data struct {
+			Articles struct {
+				Nodes []struct{ Author struct{ Username string } }
+			}
+		}
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	require.NotEmpty(t, out.Data.Articles.Nodes, "demo data")
+	return out.Data.Articles.Nodes[0].Author.Username + "@example.com"
+}
+
+// peakRSS is the process's peak resident set size (VmHWM), in bytes.
+func peakRSS(t *testing.T, pid int) int64 {
+	t.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	require.NoError(t, err)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			require.NoError(t, err)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc/<pid>/status")
+	return 0
 }

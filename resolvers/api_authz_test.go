@@ -1,7 +1,8 @@
-package main
+package resolvers_test
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -46,7 +47,9 @@ type authzCase struct {
 // and checks the contract's code for each. A mutation or private field
 // without a row fails the test.
 func TestAuthorization(t *testing.T) {
-	schema, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: schemaSDL})
+	sdl, err := os.ReadFile("../schema.graphqls")
+	require.NoError(t, err)
+	schema, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(sdl)})
 	require.NoError(t, err)
 
 	api := apitest.New(t, testenv.SQLite(t))
