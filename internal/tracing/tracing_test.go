@@ -1,4 +1,4 @@
-package main
+package tracing_test
 
 import (
 	"context"
@@ -25,6 +25,8 @@ import (
 	"github.com/conduit-graphql/conduit/internal/testenv"
 	"github.com/conduit-graphql/conduit/internal/tracing"
 )
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // collector stands in for an OpenTelemetry collector: it takes OTLP/HTTP
 // exports (protobuf) and keeps their spans.

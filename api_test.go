@@ -1,9 +1,0 @@
-package main
-
-import (
-	"testing"
-
-	"github.com/conduit-graphql/conduit/internal/testenv"
-)
-
-func TestMain(m *testing.M) { testenv.Main(m) }
