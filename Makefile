@@ -85,11 +85,11 @@ bench: build bench-deps
 
 ## bench-go: request benchmarks through the real handler on a seeded SQLite database (go test -bench)
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 .
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./resolvers
 
 ## pgo: refresh default.pgo, the CPU profile that guides the release build, from the request benchmarks
 pgo:
-	CGO_ENABLED=0 $(GO) test -run '^$$' -bench 'Pages/Bench|Typename' -benchtime 3s -count 1 -cpuprofile default.pgo .
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench 'Pages/Bench|Typename' -benchtime 3s -count 1 -cpuprofile default.pgo ./resolvers
 
 ## load: seed a database, start the binary on loopback and send it traffic (LOAD_DURATION, LOAD_CLIENTS)
 load: build

@@ -1,31 +1,42 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"debug/elf"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
-	"log/slog"
 	"math"
+	"net"
 	"net/http"
+	"net/http/httptrace"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
+	"github.com/conduit-graphql/conduit/internal/apitest"
 	"github.com/conduit-graphql/conduit/internal/cli"
-	"github.com/conduit-graphql/conduit/internal/pubsub"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/testenv"
-	"github.com/stretchr/testify/require"
 )
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 var listenRE = regexp.MustCompile(`listening on (http://[^ ]+) `)
 
@@ -149,20 +160,20 @@ func TestCommands(t *testing.T) {
 		require.NoError(t, run(context.Background(), []string{"seed", "--users", "30", "--articles", "60", "--comments", "200", "--database-url", dsn}, noenv, &out, io.Discard))
 		require.Contains(t, out.String(), "articles: 60/60 (100%)", "plain progress lines when not on a terminal")
 		require.Contains(t, out.String(), "Seeded ")
-		api := newTestAPI(t, dsn)
+		api := apitest.New(t, dsn)
 		var got struct {
 			Articles struct {
 				TotalCount int
 				Nodes      []struct{ Author struct{ Username string } }
 			}
 		}
-		api.post(t, "", `{ articles(first: 1) { totalCount nodes { author { username } } } }`, nil).decode(t, &got)
+		api.Post(t, "", `{ articles(first: 1) { totalCount nodes { author { username } } } }`, nil).Decode(t, &got)
 		require.Equal(t, 60, got.Articles.TotalCount)
 		name := got.Articles.Nodes[0].Author.Username
 		var in struct {
 			SignIn struct{ User struct{ Username string } }
 		}
-		api.post(t, "", signInMutation, map[string]any{"e": name + "@example.com", "p": cli.SeedPassword}).decode(t, &in)
+		api.Post(t, "", apitest.SignInMutation, map[string]any{"e": name + "@example.com", "p": cli.SeedPassword}).Decode(t, &in)
 		require.Equal(t, name, in.SignIn.User.Username, "seeded users sign in with the seed password")
 		require.Error(t, run(context.Background(), []string{"seed", "--users", "-1", "--database-url", dsn}, noenv, io.Discard, io.Discard))
 	})
@@ -220,6 +231,17 @@ func TestBackup_ThroughRun(t *testing.T) {
 	require.Contains(t, errOut.String(), "pg_restore")
 }
 
+// buildConduit builds the binary as `make build` does.
+func buildConduit(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "conduit")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return bin
+}
+
 // TestStaticBinary builds the binary as `make build` does and runs it in an
 // empty folder, as someone who copies it onto a server would.
 func TestStaticBinary(t *testing.T) {
@@ -272,31 +294,6 @@ func TestTuneGC(t *testing.T) {
 	require.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(math.MaxInt64), "GOMEMLIMIT set: left alone")
 }
 
-// TestShareReadCache checks where reads go with a Redis URL: through the
-// Redis cache on PostgreSQL, straight to SQLite, which answers in process
-// faster than a round trip to Redis; events go through Redis on both.
-func TestShareReadCache(t *testing.T) {
-	redisURL := testenv.Redis(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx := context.Background()
-	eachDSN(t, func(t *testing.T, dsn string) {
-		db, err := store.Open(ctx, dsn)
-		require.NoError(t, err)
-		defer db.Close()
-		d := deps{db: db}
-		closeShared, err := d.share(ctx, redisURL, log)
-		require.NoError(t, err)
-		defer closeShared()
-		require.NotNil(t, d.cache, "readiness reports Redis")
-		require.IsType(t, &pubsub.Redis{}, d.events)
-		if db.Dialect() == store.DialectSQLite {
-			require.Nil(t, d.readCache)
-		} else {
-			require.Same(t, d.cache, d.readCache)
-		}
-	})
-}
-
 // TestServeUnopenableDatabase: a database file that cannot be opened was
 // reported as "open database: unable to open database file (14)", naming
 // neither the file nor the cause. Start now fails naming both.
@@ -342,4 +339,198 @@ func TestServeUnopenableDatabase(t *testing.T) {
 		path := filepath.Join(dir, "conduit.db")
 		require.EqualError(t, serve(t, path), "open database: "+path+": cannot create a file in the folder "+dir+": "+reason)
 	})
+}
+
+// TestSignInMemory sends 200 sign-ins at once to the built binary and reads
+// its peak resident memory: each argon2id hash takes 19 MiB, so hashes must
+// wait for one of a few slots instead of all running together.
+func TestSignInMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildConduit(t)
+	dir := t.TempDir()
+	var out testenv.Buffer
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, &out, &out
+	cmd.Env = []string{"HOME=" + dir, "CONDUIT_RATE_LIMIT=0", "CONDUIT_SIGN_IN_PER_IP=0", "CONDUIT_SIGN_IN_PER_EMAIL=0", "CONDUIT_PASSWORD_HASHES=2"}
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	base := waitForURL(t, &out, exited)
+	email := demoEmail(t, base)
+	before := peakRSS(t, cmd.Process.Pid)
+
+	const n = 200
+	var wg sync.WaitGroup
+	codes := make([]string, n)
+	start := time.Now()
+	for i := range n {
+		wg.Go(func() {
+			// Demo users sign in with the seed password; every other
+			// attempt is wrong, which costs the same hash.
+			password := map[bool]string{true: cli.SeedPassword, false: "wrong-password"}[i%2 == 0]
+			body, _ := json.Marshal(map[string]any{"query": apitest.SignInMutation, "variables": map[string]any{"e": email, "p": password}})
+			resp, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
+			if err != nil {
+				codes[i] = err.Error()
+				return
+			}
+			defer resp.Body.Close()
+			var r apitest.Response
+			if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+				codes[i] = err.Error()
+				return
+			}
+			codes[i] = r.Code()
+		})
+	}
+	wg.Wait()
+	peak := peakRSS(t, cmd.Process.Pid)
+	t.Logf("%d sign-ins in %s; peak RSS %d MB before, %d MB after", n, time.Since(start).Round(time.Millisecond), before>>20, peak>>20)
+	for i, code := range codes {
+		want := map[bool]string{true: "", false: "UNAUTHENTICATED"}[i%2 == 0]
+		require.Equal(t, want, code, "sign-in %d", i)
+	}
+	require.Less(t, peak, int64(200<<20), "peak RSS")
+}
+
+// demoEmail is the e-mail address of a demo user of the server at base.
+func demoEmail(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"{ articles(first: 1) { nodes { author { username } } } }"}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out struct {
+		Data struct {
+			Articles struct {
+				Nodes []struct{ Author struct{ Username string } }
+			}
+		}
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	require.NotEmpty(t, out.Data.Articles.Nodes, "demo data")
+	return out.Data.Articles.Nodes[0].Author.Username + "@example.com"
+}
+
+// peakRSS is the process's peak resident set size (VmHWM), in bytes.
+func peakRSS(t *testing.T, pid int) int64 {
+	t.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	require.NoError(t, err)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			require.NoError(t, err)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc/<pid>/status")
+	return 0
+}
+
+// TestDeployDropsNoRequest restarts the server under load the way a
+// service manager with socket activation does (systemd's conduit.socket):
+// the socket outlives the process, so the old process finishes what it
+// started, new connections wait in the backlog, and the new process serves
+// them. Not one request fails.
+func TestDeployDropsNoRequest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and restarts the binary")
+	}
+	bin := buildConduit(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	socket, err := ln.(*net.TCPListener).File()
+	require.NoError(t, err)
+	defer socket.Close()
+	base := "http://" + ln.Addr().String()
+	dir := t.TempDir()
+
+	start := func() (*exec.Cmd, <-chan error, *testenv.Buffer) {
+		var out testenv.Buffer
+		// The shell sets LISTEN_PID to its own pid, which exec keeps.
+		cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0"`, bin)
+		cmd.ExtraFiles = []*os.File{socket}
+		cmd.Dir, cmd.Stdout, cmd.Stderr = dir, &out, &out
+		cmd.Env = []string{"HOME=" + dir, "CONDUIT_RATE_LIMIT=0"}
+		require.NoError(t, cmd.Start())
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			resp, err := http.Get(base + "/readyz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			require.True(t, time.Now().Before(deadline), "not ready:\n%s", out.String())
+			time.Sleep(20 * time.Millisecond)
+		}
+		return cmd, exited, &out
+	}
+
+	old, oldExited, oldOut := start()
+	query := base + "/graphql?query=" + url.QueryEscape(`{ articles(first: 5) { nodes { slug author { username } } } }`)
+	client := &http.Client{Timeout: 15 * time.Second}
+	var ok, failed atomic.Int64
+	var firstErr atomic.Value
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var reused bool // for the failure message: a fresh connection is never retried
+				req, _ := http.NewRequest(http.MethodGet, query, nil)
+				req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { reused = i.Reused }}))
+				resp, err := client.Do(req)
+				if err != nil {
+					err = fmt.Errorf("reused=%v: %w", reused, err)
+				}
+				if err == nil {
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						err = &url.Error{Op: "GET", URL: query, Err: os.ErrInvalid}
+					}
+				}
+				if err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				ok.Add(1)
+			}
+		})
+	}
+
+	time.Sleep(300 * time.Millisecond)
+	servedByOld := ok.Load()
+	require.NoError(t, old.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-oldExited:
+		require.NoError(t, err, "the old process stops cleanly\n%s", oldOut.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("the old process did not stop")
+	}
+	next, nextExited, nextOut := start()
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+
+	require.NoError(t, next.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, <-nextExited, "%s", nextOut.String())
+	require.Positive(t, servedByOld)
+	require.Greater(t, ok.Load(), servedByOld, "the new process served requests too")
+	require.Zero(t, failed.Load(), "failed requests during the restart, first: %v", firstErr.Load())
 }

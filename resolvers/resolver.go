@@ -19,7 +19,7 @@ type TokenIssuer interface {
 	Issue(u *conduit.User) (string, error)
 }
 
-// Resolver is the root of every resolver; server.go fills all of its
+// Resolver is the root of every resolver; internal/app fills all of its
 // dependencies.
 type Resolver struct {
 	Users    conduit.UserService

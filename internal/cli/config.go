@@ -30,7 +30,7 @@ const DevSecret = "conduit-development-secret-do-not-use-in-production"
 // keeps the list complete.
 var publishedSecrets = []string{
 	DevSecret,
-	"test-secret-test-secret-test-secret", // api_test.go
+	"test-secret-test-secret-test-secret", // internal/apitest
 	"load-test-secret-load-test-secret-0", // bench/load.sh, before it drew a random one
 	"0123456789abcdef0123456789abcdef",    // internal/auth tests
 	"another-secret-another-secret-xx",    // internal/auth tests

@@ -1,4 +1,4 @@
-package main
+package resolvers_test
 
 import (
 	"io"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/apitest"
 	"github.com/conduit-graphql/conduit/internal/cache"
 	"github.com/conduit-graphql/conduit/internal/redisconn"
 	"github.com/conduit-graphql/conduit/internal/testenv"
@@ -18,16 +19,16 @@ import (
 // cache, every kind of write leaves nothing stale, and a dead Redis only
 // makes reads slower.
 func TestCache(t *testing.T) {
-	eachDSN(t, func(t *testing.T, dsn string) {
+	apitest.EachDSN(t, func(t *testing.T, dsn string) {
 		redisSrv := testenv.StartRedis(t)
 		client, err := redisconn.New(redisSrv.URL)
 		require.NoError(t, err)
 		t.Cleanup(func() { client.Close() })
 		c := cache.New(cache.NewRedis(client), cache.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		api := newTestAPIWithCache(t, dsn, testConfig(), c)
+		api := apitest.NewWithCache(t, dsn, apitest.Config(), c)
 
-		lou, max := api.mustSignUp(t, "lou"), api.mustSignUp(t, "max")
-		a := api.mustCreateArticle(t, lou, "Cached Title", "one")
+		lou, max := api.MustSignUp(t, "lou"), api.MustSignUp(t, "max")
+		a := api.MustCreateArticle(t, lou, "Cached Title", "one")
 		const q = `query($id: ID!) { node(id: $id) { ... on Article { title tags favoritesCount commentsCount author { username followersCount } } } }`
 		type view struct {
 			Node struct {
@@ -42,46 +43,46 @@ func TestCache(t *testing.T) {
 		}
 		read := func() view {
 			var v view
-			api.post(t, "", q, map[string]any{"id": a.ID}).decode(t, &v)
+			api.Post(t, "", q, map[string]any{"id": a.ID}).Decode(t, &v)
 			return v
 		}
 		read()
 		t.Run("CachedRead", func(t *testing.T) {
-			n := api.statements(func() { read() })
+			n := api.Statements(func() { read() })
 			require.Zero(t, n, "article, tags and author all come from Redis")
-			require.Regexp(t, `conduit_cache_hits_total [1-9]`, httptestGet(api, "/metrics").Body.String())
+			require.Regexp(t, `conduit_cache_hits_total [1-9]`, apitest.HTTPGet(api, "/metrics").Body.String())
 		})
 		t.Run("NothingStaleAfterWrites", func(t *testing.T) {
-			api.post(t, lou.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": a.ID, "title": "New Title", "tags": []string{"two"}}})
+			api.Post(t, lou.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": a.ID, "title": "New Title", "tags": []string{"two"}}})
 			v := read()
 			require.Equal(t, "New Title", v.Node.Title)
 			require.Equal(t, []string{"two"}, v.Node.Tags)
-			api.post(t, max.Token, favoriteMutation, map[string]any{"id": a.ID})
+			api.Post(t, max.Token, favoriteMutation, map[string]any{"id": a.ID})
 			require.Equal(t, 1, read().Node.FavoritesCount)
-			api.post(t, max.Token, unfavoriteMutation, map[string]any{"id": a.ID})
+			api.Post(t, max.Token, unfavoriteMutation, map[string]any{"id": a.ID})
 			require.Equal(t, 0, read().Node.FavoritesCount)
-			c := api.mustAddComment(t, max, a.ID, "hello")
+			c := api.MustAddComment(t, max, a.ID, "hello")
 			require.Equal(t, 1, read().Node.CommentsCount)
-			api.post(t, max.Token, `mutation($id: ID!) { deleteComment(input: {id: $id}) { deletedCommentId } }`, map[string]any{"id": c})
+			api.Post(t, max.Token, `mutation($id: ID!) { deleteComment(input: {id: $id}) { deletedCommentId } }`, map[string]any{"id": c})
 			require.Equal(t, 0, read().Node.CommentsCount)
-			api.post(t, max.Token, followMutation, map[string]any{"id": lou.ID})
+			api.Post(t, max.Token, apitest.FollowMutation, map[string]any{"id": lou.ID})
 			require.Equal(t, 1, read().Node.Author.FollowersCount)
-			api.post(t, lou.Token, updateViewerMutation, map[string]any{"in": map[string]any{"username": "louise"}})
+			api.Post(t, lou.Token, updateViewerMutation, map[string]any{"in": map[string]any{"username": "louise"}})
 			require.Equal(t, "louise", read().Node.Author.Username)
 			var tags struct{ PopularTags []struct{ Name string } }
-			api.post(t, "", `{ popularTags { name } }`, nil).decode(t, &tags)
+			api.Post(t, "", `{ popularTags { name } }`, nil).Decode(t, &tags)
 			require.Equal(t, "two", tags.PopularTags[0].Name)
 		})
 		t.Run("RedisDown", func(t *testing.T) {
 			redisSrv.Stop()
 			require.Equal(t, "New Title", read().Node.Title, "reads go to the database")
-			api.post(t, lou.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": a.ID, "title": "Written While Down"}})
+			api.Post(t, lou.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": a.ID, "title": "Written While Down"}})
 			require.Equal(t, "Written While Down", read().Node.Title)
 			rec := httptest.NewRecorder()
-			api.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+			api.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 			require.Equal(t, http.StatusOK, rec.Code)
 			require.Contains(t, rec.Body.String(), `"cache":"degraded"`)
-			require.Regexp(t, `conduit_cache_bypassed_total [1-9]`, httptestGet(api, "/metrics").Body.String())
+			require.Regexp(t, `conduit_cache_bypassed_total [1-9]`, apitest.HTTPGet(api, "/metrics").Body.String())
 		})
 	})
 }

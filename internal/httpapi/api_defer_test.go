@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"encoding/json"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/apitest"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
@@ -23,12 +24,12 @@ const deferredArticleQuery = `query($slug: String!) { article(slug: $slug) { tit
 const apolloDeferAccept = "multipart/mixed;deferSpec=20220824,application/graphql-response+json,application/json;q=0.9"
 
 func TestDeferIncrementalDelivery(t *testing.T) {
-	api := newTestAPI(t, testenv.SQLite(t))
-	ann, bob := api.mustSignUp(t, "ann"), api.mustSignUp(t, "bob")
-	art := api.mustCreateArticle(t, ann, "Deferred Comments")
-	api.mustAddComment(t, bob, art.ID, "First!")
-	api.mustAddComment(t, ann, art.ID, "Thanks.")
-	srv := httptest.NewServer(api.handler)
+	api := apitest.New(t, testenv.SQLite(t))
+	ann, bob := api.MustSignUp(t, "ann"), api.MustSignUp(t, "bob")
+	art := api.MustCreateArticle(t, ann, "Deferred Comments")
+	api.MustAddComment(t, bob, art.ID, "First!")
+	api.MustAddComment(t, ann, art.ID, "Thanks.")
+	srv := httptest.NewServer(api.Handler)
 	defer srv.Close()
 
 	post := func(t *testing.T, accept string) *http.Response {

@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"bytes"
@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/apitest"
+	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
@@ -26,25 +28,25 @@ func hashOf(doc string) string {
 }
 
 // postParams sends a request body with extensions.
-func (a *testAPI) postParams(t *testing.T, params map[string]any) gqlResponse {
+func postParams(t *testing.T, a *apitest.API, params map[string]any) apitest.Response {
 	t.Helper()
 	body, _ := json.Marshal(params)
-	req := newGraphQLRequest(t, "")
+	req := apitest.NewGraphQLRequest(t, "")
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
-	return a.send(t, req)
+	return a.Send(t, req)
 }
 
 func TestAutomaticPersistedQueries(t *testing.T) {
-	api := newTestAPI(t, testenv.SQLite(t))
+	api := apitest.New(t, testenv.SQLite(t))
 	const doc = `{ viewer { username } }`
 	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hashOf(doc)}}
-	miss := api.postParams(t, map[string]any{"extensions": ext})
+	miss := postParams(t, api, map[string]any{"extensions": ext})
 	require.Equal(t, http.StatusOK, miss.Status, "a miss is a step of the protocol, not a bad request")
-	require.Equal(t, "PERSISTED_QUERY_NOT_FOUND", miss.code())
-	first := api.postParams(t, map[string]any{"query": doc, "extensions": ext})
+	require.Equal(t, "PERSISTED_QUERY_NOT_FOUND", miss.Code())
+	first := postParams(t, api, map[string]any{"query": doc, "extensions": ext})
 	require.Empty(t, first.Errors)
-	hit := api.postParams(t, map[string]any{"extensions": ext})
+	hit := postParams(t, api, map[string]any{"extensions": ext})
 	require.Empty(t, hit.Errors)
 	require.JSONEq(t, `{"viewer": null}`, string(hit.Data))
 }
@@ -56,38 +58,39 @@ func TestTrustedDocuments(t *testing.T) {
 	require.NoError(t, os.WriteFile(manifest, b, 0o600))
 	docs, err := httpapi.LoadTrustedDocuments(manifest)
 	require.NoError(t, err)
-	cfg := testConfig()
+	cfg := apitest.Config()
 	cfg.Trusted = docs
-	api := newTestAPIWith(t, testenv.SQLite(t), cfg)
+	api := apitest.NewWith(t, testenv.SQLite(t), cfg)
 
 	t.Run("ByHash", func(t *testing.T) {
 		for _, ext := range []map[string]any{
 			{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hashOf(allowed)}},
 			{"documentId": "sha256:" + hashOf(allowed)},
 		} {
-			resp := api.postParams(t, map[string]any{"extensions": ext})
+			resp := postParams(t, api, map[string]any{"extensions": ext})
 			require.Empty(t, resp.Errors)
 			require.JSONEq(t, `{"viewer": null}`, string(resp.Data))
 		}
-		resp := api.postParams(t, map[string]any{"documentId": "sha256:" + hashOf(allowed)})
+		resp := postParams(t, api, map[string]any{"documentId": "sha256:" + hashOf(allowed)})
 		require.Empty(t, resp.Errors, "documentId as a top-level parameter")
 	})
 	t.Run("ByText", func(t *testing.T) {
-		require.Empty(t, api.post(t, "", allowed, nil).Errors)
+		require.Empty(t, api.Post(t, "", allowed, nil).Errors)
 	})
 	t.Run("ErrNotAllowed", func(t *testing.T) {
-		resp := api.post(t, "", `{ viewer { username email } }`, nil)
+		resp := api.Post(t, "", `{ viewer { username email } }`, nil)
 		require.Equal(t, http.StatusBadRequest, resp.Status)
-		require.Equal(t, "PERSISTED_QUERY_NOT_ALLOWED", resp.code())
-		resp = api.postParams(t, map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hashOf("{ other }")}}})
-		require.Equal(t, "PERSISTED_QUERY_NOT_ALLOWED", resp.code())
+		require.Equal(t, "PERSISTED_QUERY_NOT_ALLOWED", resp.Code())
+		resp = postParams(t, api, map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hashOf("{ other }")}}})
+		require.Equal(t, "PERSISTED_QUERY_NOT_ALLOWED", resp.Code())
 	})
 	t.Run("ErrBadManifest", func(t *testing.T) {
 		bad := filepath.Join(t.TempDir(), "bad.json")
 		require.NoError(t, os.WriteFile(bad, []byte(`{"abc": "{ viewer { id } }"}`), 0o600))
 		_, err := httpapi.LoadTrustedDocuments(bad)
 		require.ErrorContains(t, err, "not the sha256")
-		err = run(t.Context(), []string{"serve", "--trusted-documents", bad}, func(string) string { return "" }, io.Discard, io.Discard)
+		// serve parses its configuration here before it opens anything.
+		_, err = cli.ParseServe([]string{"--trusted-documents", bad}, func(string) string { return "" }, io.Discard)
 		require.ErrorContains(t, err, "not the sha256", "the server refuses to start with a bad list")
 	})
 }
@@ -133,29 +136,29 @@ func TestTrustedDocumentFormats(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			docs, err := httpapi.LoadTrustedDocuments(write(t, tc.manifest))
 			require.NoError(t, err)
-			cfg := testConfig()
+			cfg := apitest.Config()
 			cfg.Trusted = docs
-			api := newTestAPIWith(t, testenv.SQLite(t), cfg)
+			api := apitest.NewWith(t, testenv.SQLite(t), cfg)
 			for _, params := range tc.requests {
-				resp := api.postParams(t, params)
+				resp := postParams(t, api, params)
 				require.Empty(t, resp.Errors, "%v", params)
 				require.JSONEq(t, `{"viewer": null}`, string(resp.Data))
 			}
-			resp := api.post(t, "", `{ viewer { username email } }`, nil)
-			require.Equal(t, "PERSISTED_QUERY_NOT_ALLOWED", resp.code(), "nothing else runs")
-			resp = api.postParams(t, map[string]any{"documentId": "sha256:" + hashOf("{ viewer { id } }")})
-			require.Equal(t, "PERSISTED_QUERY_NOT_ALLOWED", resp.code())
+			resp := api.Post(t, "", `{ viewer { username email } }`, nil)
+			require.Equal(t, "PERSISTED_QUERY_NOT_ALLOWED", resp.Code(), "nothing else runs")
+			resp = postParams(t, api, map[string]any{"documentId": "sha256:" + hashOf("{ viewer { id } }")})
+			require.Equal(t, "PERSISTED_QUERY_NOT_ALLOWED", resp.Code())
 		})
 	}
 	t.Run("RelayGET", func(t *testing.T) {
 		docs, err := httpapi.LoadTrustedDocuments(write(t, map[string]string{md5Hex: doc}))
 		require.NoError(t, err)
-		cfg := testConfig()
+		cfg := apitest.Config()
 		cfg.Trusted = docs
-		api := newTestAPIWith(t, testenv.SQLite(t), cfg)
+		api := apitest.NewWith(t, testenv.SQLite(t), cfg)
 		req := httptest.NewRequest(http.MethodGet, "/graphql?doc_id="+md5Hex, nil)
 		req.Header.Set("Accept", "application/graphql-response+json")
-		resp := api.send(t, req)
+		resp := api.Send(t, req)
 		require.Empty(t, resp.Errors)
 		require.JSONEq(t, `{"viewer": null}`, string(resp.Data))
 	})

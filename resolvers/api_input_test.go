@@ -1,14 +1,16 @@
-package main
+package resolvers_test
 
 import (
 	"encoding/base64"
-	"github.com/conduit-graphql/conduit/internal/testenv"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/conduit-graphql/conduit/internal/apitest"
+	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
 // TestNULInArguments: PostgreSQL refuses a NUL character in text, so a NUL
@@ -16,9 +18,9 @@ import (
 // argument, read or write, literal or variable, is now a BAD_USER_INPUT
 // naming the field, on both databases.
 func TestNULInArguments(t *testing.T) {
-	eachDB(t, func(t *testing.T, api *testAPI) {
-		ann := api.mustSignUp(t, "ann")
-		article := api.mustCreateArticle(t, ann, "Clean input", "go")
+	apitest.EachDB(t, func(t *testing.T, api *apitest.API) {
+		ann := api.MustSignUp(t, "ann")
+		article := api.MustCreateArticle(t, ann, "Clean input", "go")
 		for _, tc := range []struct {
 			name, token, query, field string
 			vars                      map[string]any
@@ -27,23 +29,23 @@ func TestNULInArguments(t *testing.T) {
 			{"Article", "", `query($s: String!) { article(slug: $s) { title } }`, "slug", map[string]any{"s": "clean\x00input"}},
 			{"TagFilter", "", `query($t: String) { articles(filter: {tag: $t}) { totalCount } }`, "filter.tag", map[string]any{"t": "go\x00"}},
 			{"AuthorFilter", "", `{ articles(filter: {author: "ann\u0000"}) { totalCount } }`, "filter.author", nil},
-			{"SignInEmail", "", signInMutation, "email", map[string]any{"e": "ann@example.com\x00", "p": "password123"}},
-			{"SignUp", "", signUpMutation, "username", map[string]any{"u": "b\x00b", "e": "bob@example.com", "p": "password123"}},
-			{"ArticleBody", ann.Token, createArticleMutation, "body", map[string]any{"in": map[string]any{"title": "T", "description": "D", "body": "a\x00b"}}},
-			{"ArticleTag", ann.Token, createArticleMutation, "tags.1", map[string]any{"in": map[string]any{"title": "T", "description": "D", "body": "B", "tags": []string{"ok", "x\x00"}}}},
-			{"Comment", ann.Token, addCommentMutation, "body", map[string]any{"id": article.ID, "body": "nice\x00"}},
+			{"SignInEmail", "", apitest.SignInMutation, "email", map[string]any{"e": "ann@example.com\x00", "p": "password123"}},
+			{"SignUp", "", apitest.SignUpMutation, "username", map[string]any{"u": "b\x00b", "e": "bob@example.com", "p": "password123"}},
+			{"ArticleBody", ann.Token, apitest.CreateArticleMutation, "body", map[string]any{"in": map[string]any{"title": "T", "description": "D", "body": "a\x00b"}}},
+			{"ArticleTag", ann.Token, apitest.CreateArticleMutation, "tags.1", map[string]any{"in": map[string]any{"title": "T", "description": "D", "body": "B", "tags": []string{"ok", "x\x00"}}}},
+			{"Comment", ann.Token, apitest.AddCommentMutation, "body", map[string]any{"id": article.ID, "body": "nice\x00"}},
 			{"Bio", ann.Token, `mutation($b: String) { updateViewer(input: {bio: $b}) { user { bio } } }`, "bio", map[string]any{"b": "\x00"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				resp := api.post(t, tc.token, tc.query, tc.vars)
-				require.Equal(t, "BAD_USER_INPUT", resp.code(), "%+v", resp.Errors)
+				resp := api.Post(t, tc.token, tc.query, tc.vars)
+				require.Equal(t, "BAD_USER_INPUT", resp.Code(), "%+v", resp.Errors)
 				require.Equal(t, []string{"Must not contain a NUL character."}, resp.Errors[0].Extensions.Fields[tc.field])
 				require.NotEmpty(t, resp.Errors[0].Path, "the error is at its field")
 			})
 		}
 		t.Run("OtherFieldsStillAnswer", func(t *testing.T) {
-			resp := api.post(t, "", `{ bad: user(username: "a\u0000") { username } good: user(username: "ann") { username } }`, nil)
-			require.Equal(t, "BAD_USER_INPUT", resp.code())
+			resp := api.Post(t, "", `{ bad: user(username: "a\u0000") { username } good: user(username: "ann") { username } }`, nil)
+			require.Equal(t, "BAD_USER_INPUT", resp.Code())
 			require.JSONEq(t, `{"bad": null, "good": {"username": "ann"}}`, string(resp.Data))
 		})
 	})
@@ -52,9 +54,9 @@ func TestNULInArguments(t *testing.T) {
 // TestCursorOutOfRange: a cursor is opaque but a client can forge one; a
 // time beyond what PostgreSQL stores answered INTERNAL_SERVER_ERROR there.
 func TestCursorOutOfRange(t *testing.T) {
-	eachDB(t, func(t *testing.T, api *testAPI) {
-		ann := api.mustSignUp(t, "ann")
-		api.mustCreateArticle(t, ann, "Paged")
+	apitest.EachDB(t, func(t *testing.T, api *apitest.API) {
+		ann := api.MustSignUp(t, "ann")
+		api.MustCreateArticle(t, ann, "Paged")
 		forge := func(micros string) string {
 			return base64.RawURLEncoding.EncodeToString([]byte("c1:" + micros + ":1"))
 		}
@@ -64,8 +66,8 @@ func TestCursorOutOfRange(t *testing.T) {
 				`query($c: String) { articles(last: 5, before: $c) { totalCount } }`,
 				`query($c: String) { user(username: "ann") { followers(after: $c) { totalCount } articles(after: $c) { totalCount } } }`,
 			} {
-				resp := api.post(t, "", q, map[string]any{"c": forge(micros)})
-				require.Equal(t, "BAD_USER_INPUT", resp.code(), "%s: %+v", micros, resp.Errors)
+				resp := api.Post(t, "", q, map[string]any{"c": forge(micros)})
+				require.Equal(t, "BAD_USER_INPUT", resp.Code(), "%s: %+v", micros, resp.Errors)
 			}
 		}
 	})
@@ -75,7 +77,7 @@ func TestCursorOutOfRange(t *testing.T) {
 // the client's terms, never with Go's type names (map[string]interface {},
 // "json: cannot unmarshal"), with the contract's code and status.
 func TestMalformedJSON(t *testing.T) {
-	api := newTestAPI(t, testenv.SQLite(t))
+	api := apitest.New(t, testenv.SQLite(t))
 	const articlesN = `query($n: Int) { articles(first: $n) { totalCount } }`
 	const signUpI = `mutation($i: SignUpInput!) { signUp(input: $i) { token } }`
 	for _, tc := range []struct {
@@ -118,9 +120,9 @@ func TestMalformedJSON(t *testing.T) {
 			}
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Accept", "application/graphql-response+json")
-			resp := api.send(t, req)
+			resp := api.Send(t, req)
 			require.Equal(t, tc.status, resp.Status)
-			require.Equal(t, tc.code, resp.code())
+			require.Equal(t, tc.code, resp.Code())
 			require.Len(t, resp.Errors, 1)
 			msg := resp.Errors[0].Message
 			require.Equal(t, tc.msg+".", msg)

@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/apitest"
 	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
@@ -27,8 +28,8 @@ const urqlAccept = "application/graphql-response+json, application/graphql+json,
 // type is acceptable, an event stream when the client prefers one or the
 // operation is a subscription.
 func TestAcceptNegotiation(t *testing.T) {
-	api := newTestAPI(t, testenv.SQLite(t))
-	user := api.mustSignUp(t, "urql")
+	api := apitest.New(t, testenv.SQLite(t))
+	user := api.MustSignUp(t, "urql")
 	post := func(accept, query string, vars map[string]any) *httptest.ResponseRecorder {
 		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
@@ -38,14 +39,14 @@ func TestAcceptNegotiation(t *testing.T) {
 			req.Header.Set("Accept", accept)
 		}
 		rec := httptest.NewRecorder()
-		api.handler.ServeHTTP(rec, req)
+		api.Handler.ServeHTTP(rec, req)
 		return rec
 	}
 	get := func(accept, query string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, "/graphql?"+url.Values{"query": {query}}.Encode(), nil)
 		req.Header.Set("Accept", accept)
 		rec := httptest.NewRecorder()
-		api.handler.ServeHTTP(rec, req)
+		api.Handler.ServeHTTP(rec, req)
 		return rec
 	}
 
@@ -96,9 +97,9 @@ func TestAcceptNegotiation(t *testing.T) {
 	t.Run("UrqlSubscriptionStreams", func(t *testing.T) {
 		// A subscription has no JSON answer: a client that accepts a
 		// stream gets one, even when it prefers JSON.
-		srv := httptest.NewServer(api.handler)
+		srv := httptest.NewServer(api.Handler)
 		defer srv.Close()
-		article := api.mustCreateArticle(t, user, "Streamed")
+		article := api.MustCreateArticle(t, user, "Streamed")
 		body, _ := json.Marshal(map[string]any{
 			"query":     `subscription($id: ID!) { commentAdded(articleId: $id) { body } }`,
 			"variables": map[string]any{"id": article.ID},
@@ -116,7 +117,7 @@ func TestAcceptNegotiation(t *testing.T) {
 		go func() {
 			defer close(added)
 			time.Sleep(100 * time.Millisecond)
-			api.post(t, user.Token, `mutation($id: ID!) { addComment(input: {articleId: $id, body: "to urql"}) { comment { id } } }`, map[string]any{"id": article.ID})
+			api.Post(t, user.Token, `mutation($id: ID!) { addComment(input: {articleId: $id, body: "to urql"}) { comment { id } } }`, map[string]any{"id": article.ID})
 		}()
 		defer func() { <-added }()
 		lines := bufio.NewScanner(resp.Body)
@@ -132,13 +133,13 @@ func TestAcceptNegotiation(t *testing.T) {
 // TestCORSAllowHeaders: a browser on another origin may send what clients
 // and tracers add by default; its preflight for each is allowed.
 func TestCORSAllowHeaders(t *testing.T) {
-	preflight := func(api *testAPI, header string) []string {
+	preflight := func(api *apitest.API, header string) []string {
 		req := httptest.NewRequest(http.MethodOptions, "/graphql", nil)
 		req.Header.Set("Origin", "https://app.example.com")
 		req.Header.Set("Access-Control-Request-Method", "POST")
 		req.Header.Set("Access-Control-Request-Headers", header)
 		rec := httptest.NewRecorder()
-		api.handler.ServeHTTP(rec, req)
+		api.Handler.ServeHTTP(rec, req)
 		require.Equal(t, http.StatusNoContent, rec.Code)
 		require.Equal(t, "https://app.example.com", rec.Header().Get("Access-Control-Allow-Origin"))
 		var allowed []string
@@ -148,7 +149,7 @@ func TestCORSAllowHeaders(t *testing.T) {
 		return allowed
 	}
 	t.Run("Defaults", func(t *testing.T) {
-		api := newTestAPI(t, testenv.SQLite(t))
+		api := apitest.New(t, testenv.SQLite(t))
 		for _, header := range []string{
 			"content-type", "authorization", "accept", "x-request-id",
 			"traceparent", "tracestate", "baggage", "sentry-trace",
@@ -163,9 +164,9 @@ func TestCORSAllowHeaders(t *testing.T) {
 			return map[string]string{"CONDUIT_CORS_ALLOW_HEADERS": "X-Custom, traceparent"}[k]
 		}, io.Discard)
 		require.NoError(t, err)
-		test := testConfig()
+		test := apitest.Config()
 		test.CORSHeaders = cfg.CORSHeaders
-		api := newTestAPIWith(t, testenv.SQLite(t), test)
+		api := apitest.NewWith(t, testenv.SQLite(t), test)
 		allowed := preflight(api, "x-custom")
 		require.Contains(t, allowed, "x-custom")
 		require.Contains(t, allowed, "traceparent")
@@ -174,7 +175,8 @@ func TestCORSAllowHeaders(t *testing.T) {
 		require.NotContains(t, allowed, "sentry-trace", "the list replaces the default")
 	})
 	t.Run("ErrNotAHeaderName", func(t *testing.T) {
-		err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--cors-allow-headers", "traceparent,x bad"}, func(string) string { return "" }, io.Discard, io.Discard)
+		// serve parses its configuration here before it opens anything.
+		_, err := cli.ParseServe([]string{"--addr", "127.0.0.1:0", "--cors-allow-headers", "traceparent,x bad"}, func(string) string { return "" }, io.Discard)
 		require.ErrorContains(t, err, `--cors-allow-headers: "x bad" is not a header name`)
 	})
 }
@@ -182,15 +184,15 @@ func TestCORSAllowHeaders(t *testing.T) {
 // TestBatchingRefused: a JSON array of operations (Apollo's BatchHttpLink)
 // is refused with a message that says so, not with a parse error.
 func TestBatchingRefused(t *testing.T) {
-	api := newTestAPI(t, testenv.SQLite(t))
+	api := apitest.New(t, testenv.SQLite(t))
 	for _, body := range []string{`[{"query":"{ viewer { id } }"},{"query":"{ __typename }"}]`, `[{"query":"{ __typename }"}]`, ` []`} {
 		for _, accept := range []string{"application/graphql-response+json", "application/json"} {
 			req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Accept", accept)
-			resp := api.send(t, req)
+			resp := api.Send(t, req)
 			require.Equal(t, http.StatusBadRequest, resp.Status, "body %s", body)
-			require.Equal(t, "GRAPHQL_PARSE_FAILED", resp.code())
+			require.Equal(t, "GRAPHQL_PARSE_FAILED", resp.Code())
 			require.Contains(t, resp.Errors[0].Message, "Batching (a JSON array of operations) is not supported")
 			require.Nil(t, resp.Data)
 		}

@@ -1,4 +1,4 @@
-package main
+package resolvers_test
 
 import (
 	"fmt"
@@ -7,50 +7,30 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/apitest"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
-const createArticleMutation = `mutation($in: CreateArticleInput!) { createArticle(input: $in) { article { id slug title tags author { username } favoritesCount commentsCount } } }`
-
-// testArticle is an article as the tests see it.
-type testArticle struct {
-	ID, Slug, Title string
-	Tags            []string
-	Author          struct{ Username string }
-	FavoritesCount  int
-	CommentsCount   int
-}
-
-// mustCreateArticle publishes an article as u.
-func (a *testAPI) mustCreateArticle(t *testing.T, u testUser, title string, tags ...string) testArticle {
-	t.Helper()
-	var out struct{ CreateArticle struct{ Article testArticle } }
-	a.post(t, u.Token, createArticleMutation, map[string]any{"in": map[string]any{
-		"title": title, "description": "About " + title, "body": "# " + title + "\n\nText.", "tags": tags,
-	}}).decode(t, &out)
-	return out.CreateArticle.Article
-}
-
 func TestCreateArticle(t *testing.T) {
-	eachDB(t, func(t *testing.T, api *testAPI) {
-		ann := api.mustSignUp(t, "ann")
+	apitest.EachDB(t, func(t *testing.T, api *apitest.API) {
+		ann := api.MustSignUp(t, "ann")
 		t.Run("OK", func(t *testing.T) {
-			a := api.mustCreateArticle(t, ann, "How to Train Your Dragon", " dragons ", "training", "dragons", "")
+			a := api.MustCreateArticle(t, ann, "How to Train Your Dragon", " dragons ", "training", "dragons", "")
 			require.Equal(t, "how-to-train-your-dragon", a.Slug)
 			require.Equal(t, []string{"dragons", "training"}, a.Tags, "trimmed, de-duplicated, order kept")
 			require.Equal(t, "ann", a.Author.Username)
 		})
 		t.Run("SlugCollisionGetsSuffix", func(t *testing.T) {
-			b := api.mustCreateArticle(t, ann, "How to train your dragon!")
+			b := api.MustCreateArticle(t, ann, "How to train your dragon!")
 			require.Regexp(t, `^how-to-train-your-dragon-[a-z0-9]+$`, b.Slug)
 		})
 		t.Run("ErrAnonymous", func(t *testing.T) {
-			resp := api.post(t, "", createArticleMutation, map[string]any{"in": map[string]any{"title": "x", "description": "y", "body": "z"}})
-			require.Equal(t, "UNAUTHENTICATED", resp.code())
+			resp := api.Post(t, "", apitest.CreateArticleMutation, map[string]any{"in": map[string]any{"title": "x", "description": "y", "body": "z"}})
+			require.Equal(t, "UNAUTHENTICATED", resp.Code())
 		})
 		t.Run("ErrInvalid", func(t *testing.T) {
-			resp := api.post(t, ann.Token, createArticleMutation, map[string]any{"in": map[string]any{"title": " ", "description": "", "body": "z"}})
-			require.Equal(t, "BAD_USER_INPUT", resp.code())
+			resp := api.Post(t, ann.Token, apitest.CreateArticleMutation, map[string]any{"in": map[string]any{"title": " ", "description": "", "body": "z"}})
+			require.Equal(t, "BAD_USER_INPUT", resp.Code())
 			require.Contains(t, resp.Errors[0].Extensions.Fields, "title")
 			require.Contains(t, resp.Errors[0].Extensions.Fields, "description")
 		})
@@ -60,40 +40,42 @@ func TestCreateArticle(t *testing.T) {
 const updateArticleMutation = `mutation($in: UpdateArticleInput!) { updateArticle(input: $in) { article { id slug title tags } } }`
 
 func TestUpdateAndDeleteArticle(t *testing.T) {
-	eachDB(t, func(t *testing.T, api *testAPI) {
-		ben, cat := api.mustSignUp(t, "ben"), api.mustSignUp(t, "cat")
-		a := api.mustCreateArticle(t, ben, "First Title", "go")
+	apitest.EachDB(t, func(t *testing.T, api *apitest.API) {
+		ben, cat := api.MustSignUp(t, "ben"), api.MustSignUp(t, "cat")
+		a := api.MustCreateArticle(t, ben, "First Title", "go")
 		t.Run("TitleChangesSlug", func(t *testing.T) {
-			var out struct{ UpdateArticle struct{ Article testArticle } }
-			api.post(t, ben.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": a.ID, "title": "Second Title", "tags": []string{"go", "sql"}}}).decode(t, &out)
+			var out struct {
+				UpdateArticle struct{ Article apitest.Article }
+			}
+			api.Post(t, ben.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": a.ID, "title": "Second Title", "tags": []string{"go", "sql"}}}).Decode(t, &out)
 			require.Equal(t, "second-title", out.UpdateArticle.Article.Slug)
 			require.Equal(t, []string{"go", "sql"}, out.UpdateArticle.Article.Tags)
-			resp := api.post(t, "", `{ article(slug: "first-title") { id } }`, nil)
+			resp := api.Post(t, "", `{ article(slug: "first-title") { id } }`, nil)
 			require.JSONEq(t, `{"article": null}`, string(resp.Data), "the old slug is gone")
 		})
 		t.Run("ErrNotAuthor", func(t *testing.T) {
-			resp := api.post(t, cat.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": a.ID, "title": "Hijacked"}})
-			require.Equal(t, "FORBIDDEN", resp.code())
-			resp = api.post(t, cat.Token, `mutation($id: ID!) { deleteArticle(input: {id: $id}) { deletedArticleId } }`, map[string]any{"id": a.ID})
-			require.Equal(t, "FORBIDDEN", resp.code())
+			resp := api.Post(t, cat.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": a.ID, "title": "Hijacked"}})
+			require.Equal(t, "FORBIDDEN", resp.Code())
+			resp = api.Post(t, cat.Token, `mutation($id: ID!) { deleteArticle(input: {id: $id}) { deletedArticleId } }`, map[string]any{"id": a.ID})
+			require.Equal(t, "FORBIDDEN", resp.Code())
 		})
 		t.Run("ErrNotFound", func(t *testing.T) {
-			resp := api.post(t, ben.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": globalID("Article", 987654), "title": "x"}})
-			require.Equal(t, "NOT_FOUND", resp.code())
+			resp := api.Post(t, ben.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": apitest.GlobalID("Article", 987654), "title": "x"}})
+			require.Equal(t, "NOT_FOUND", resp.Code())
 		})
 		t.Run("ErrMalformedID", func(t *testing.T) {
-			resp := api.post(t, ben.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": ben.ID, "title": "x"}})
-			require.Equal(t, "BAD_USER_INPUT", resp.code())
+			resp := api.Post(t, ben.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": ben.ID, "title": "x"}})
+			require.Equal(t, "BAD_USER_INPUT", resp.Code())
 		})
 		t.Run("DeleteRemovesCommentsAndFavorites", func(t *testing.T) {
-			api.post(t, cat.Token, `mutation($id: ID!) { favoriteArticle(input: {articleId: $id}) { article { id } } }`, map[string]any{"id": a.ID})
-			c := api.mustAddComment(t, cat, a.ID, "Nice.")
+			api.Post(t, cat.Token, `mutation($id: ID!) { favoriteArticle(input: {articleId: $id}) { article { id } } }`, map[string]any{"id": a.ID})
+			c := api.MustAddComment(t, cat, a.ID, "Nice.")
 			var out struct {
 				DeleteArticle struct{ DeletedArticleID string }
 			}
-			api.post(t, ben.Token, `mutation($id: ID!) { deleteArticle(input: {id: $id}) { deletedArticleId } }`, map[string]any{"id": a.ID}).decode(t, &out)
+			api.Post(t, ben.Token, `mutation($id: ID!) { deleteArticle(input: {id: $id}) { deletedArticleId } }`, map[string]any{"id": a.ID}).Decode(t, &out)
 			require.Equal(t, a.ID, out.DeleteArticle.DeletedArticleID)
-			resp := api.post(t, "", `query($a: ID!, $c: ID!) { a: node(id: $a) { id } c: node(id: $c) { id } user(username: "cat") { favoriteArticles { totalCount } } }`, map[string]any{"a": a.ID, "c": c})
+			resp := api.Post(t, "", `query($a: ID!, $c: ID!) { a: node(id: $a) { id } c: node(id: $c) { id } user(username: "cat") { favoriteArticles { totalCount } } }`, map[string]any{"a": a.ID, "c": c})
 			require.JSONEq(t, `{"a": null, "c": null, "user": {"favoriteArticles": {"totalCount": 0}}}`, string(resp.Data))
 		})
 	})
@@ -102,30 +84,19 @@ func TestUpdateAndDeleteArticle(t *testing.T) {
 const (
 	favoriteMutation   = `mutation($id: ID!) { favoriteArticle(input: {articleId: $id}) { article { favoritesCount viewerHasFavorited } } }`
 	unfavoriteMutation = `mutation($id: ID!) { unfavoriteArticle(input: {articleId: $id}) { article { favoritesCount viewerHasFavorited } } }`
-	addCommentMutation = `mutation($id: ID!, $body: String!) { addComment(input: {articleId: $id, body: $body}) { comment { id body author { username } article { commentsCount } } } }`
 )
 
-// mustAddComment comments on an article as u and returns the comment's id.
-func (a *testAPI) mustAddComment(t *testing.T, u testUser, articleID, body string) string {
-	t.Helper()
-	var out struct {
-		AddComment struct{ Comment struct{ ID string } }
-	}
-	a.post(t, u.Token, addCommentMutation, map[string]any{"id": articleID, "body": body}).decode(t, &out)
-	return out.AddComment.Comment.ID
-}
-
 func TestFavorites(t *testing.T) {
-	eachDB(t, func(t *testing.T, api *testAPI) {
-		dan, eve := api.mustSignUp(t, "dan"), api.mustSignUp(t, "eve")
-		a := api.mustCreateArticle(t, dan, "Favorite Me")
+	apitest.EachDB(t, func(t *testing.T, api *apitest.API) {
+		dan, eve := api.MustSignUp(t, "dan"), api.MustSignUp(t, "eve")
+		a := api.MustCreateArticle(t, dan, "Favorite Me")
 		type fav struct {
 			FavoritesCount     int
 			ViewerHasFavorited bool
 		}
 		do := func(m string) fav {
 			var out map[string]struct{ Article fav }
-			api.post(t, eve.Token, m, map[string]any{"id": a.ID}).decode(t, &out)
+			api.Post(t, eve.Token, m, map[string]any{"id": a.ID}).Decode(t, &out)
 			for _, v := range out {
 				return v.Article
 			}
@@ -139,21 +110,21 @@ func TestFavorites(t *testing.T) {
 				Nodes      []struct{ Slug string }
 			}
 		}
-		api.post(t, "", `{ articles(filter: {favoritedBy: "eve"}) { totalCount nodes { slug } } }`, nil).decode(t, &list)
+		api.Post(t, "", `{ articles(filter: {favoritedBy: "eve"}) { totalCount nodes { slug } } }`, nil).Decode(t, &list)
 		require.Equal(t, 1, list.Articles.TotalCount)
 		require.Equal(t, fav{0, false}, do(unfavoriteMutation))
 		require.Equal(t, fav{0, false}, do(unfavoriteMutation))
-		require.Equal(t, "UNAUTHENTICATED", api.post(t, "", favoriteMutation, map[string]any{"id": a.ID}).code())
-		require.Equal(t, "NOT_FOUND", api.post(t, eve.Token, favoriteMutation, map[string]any{"id": globalID("Article", 55555)}).code())
+		require.Equal(t, "UNAUTHENTICATED", api.Post(t, "", favoriteMutation, map[string]any{"id": a.ID}).Code())
+		require.Equal(t, "NOT_FOUND", api.Post(t, eve.Token, favoriteMutation, map[string]any{"id": apitest.GlobalID("Article", 55555)}).Code())
 	})
 }
 
 func TestComments(t *testing.T) {
-	eachDB(t, func(t *testing.T, api *testAPI) {
-		fay, gus := api.mustSignUp(t, "fay"), api.mustSignUp(t, "gus")
-		a := api.mustCreateArticle(t, fay, "Comment Here")
-		first := api.mustAddComment(t, gus, a.ID, "First!")
-		api.mustAddComment(t, fay, a.ID, "Thanks.")
+	apitest.EachDB(t, func(t *testing.T, api *apitest.API) {
+		fay, gus := api.MustSignUp(t, "fay"), api.MustSignUp(t, "gus")
+		a := api.MustCreateArticle(t, fay, "Comment Here")
+		first := api.MustAddComment(t, gus, a.ID, "First!")
+		api.MustAddComment(t, fay, a.ID, "Thanks.")
 		t.Run("OldestFirst", func(t *testing.T) {
 			var out struct {
 				Article struct {
@@ -168,7 +139,7 @@ func TestComments(t *testing.T) {
 					}
 				}
 			}
-			api.post(t, "", `{ article(slug: "comment-here") { commentsCount comments { totalCount nodes { body author { username } article { slug } } } } }`, nil).decode(t, &out)
+			api.Post(t, "", `{ article(slug: "comment-here") { commentsCount comments { totalCount nodes { body author { username } article { slug } } } } }`, nil).Decode(t, &out)
 			require.Equal(t, 2, out.Article.CommentsCount)
 			require.Equal(t, 2, out.Article.Comments.TotalCount)
 			require.Equal(t, "First!", out.Article.Comments.Nodes[0].Body)
@@ -177,39 +148,39 @@ func TestComments(t *testing.T) {
 		})
 		const del = `mutation($id: ID!) { deleteComment(input: {id: $id}) { deletedCommentId } }`
 		t.Run("ErrNotCommentAuthor", func(t *testing.T) {
-			require.Equal(t, "FORBIDDEN", api.post(t, fay.Token, del, map[string]any{"id": first}).code())
+			require.Equal(t, "FORBIDDEN", api.Post(t, fay.Token, del, map[string]any{"id": first}).Code())
 		})
 		t.Run("ErrBlankBody", func(t *testing.T) {
-			resp := api.post(t, gus.Token, addCommentMutation, map[string]any{"id": a.ID, "body": "   "})
-			require.Equal(t, "BAD_USER_INPUT", resp.code())
+			resp := api.Post(t, gus.Token, apitest.AddCommentMutation, map[string]any{"id": a.ID, "body": "   "})
+			require.Equal(t, "BAD_USER_INPUT", resp.Code())
 			require.Contains(t, resp.Errors[0].Extensions.Fields, "body")
 		})
 		t.Run("ErrUnknownArticle", func(t *testing.T) {
-			require.Equal(t, "NOT_FOUND", api.post(t, gus.Token, addCommentMutation, map[string]any{"id": globalID("Article", 4444), "body": "x"}).code())
+			require.Equal(t, "NOT_FOUND", api.Post(t, gus.Token, apitest.AddCommentMutation, map[string]any{"id": apitest.GlobalID("Article", 4444), "body": "x"}).Code())
 		})
 		t.Run("Delete", func(t *testing.T) {
 			var out struct {
 				DeleteComment struct{ DeletedCommentID string }
 			}
-			api.post(t, gus.Token, del, map[string]any{"id": first}).decode(t, &out)
+			api.Post(t, gus.Token, del, map[string]any{"id": first}).Decode(t, &out)
 			require.Equal(t, first, out.DeleteComment.DeletedCommentID)
-			require.Equal(t, "NOT_FOUND", api.post(t, gus.Token, del, map[string]any{"id": first}).code())
+			require.Equal(t, "NOT_FOUND", api.Post(t, gus.Token, del, map[string]any{"id": first}).Code())
 			var a struct{ Article struct{ CommentsCount int } }
-			api.post(t, "", `{ article(slug: "comment-here") { commentsCount } }`, nil).decode(t, &a)
+			api.Post(t, "", `{ article(slug: "comment-here") { commentsCount } }`, nil).Decode(t, &a)
 			require.Equal(t, 1, a.Article.CommentsCount)
 		})
 	})
 }
 
 func TestArticleListsAndFeed(t *testing.T) {
-	eachDB(t, func(t *testing.T, api *testAPI) {
-		hal, ida, joe := api.mustSignUp(t, "hal"), api.mustSignUp(t, "ida"), api.mustSignUp(t, "joe")
-		api.mustCreateArticle(t, hal, "Hal One", "go", "db")
-		api.mustCreateArticle(t, ida, "Ida One", "go")
-		api.mustCreateArticle(t, hal, "Hal Two", "rust")
+	apitest.EachDB(t, func(t *testing.T, api *apitest.API) {
+		hal, ida, joe := api.MustSignUp(t, "hal"), api.MustSignUp(t, "ida"), api.MustSignUp(t, "joe")
+		api.MustCreateArticle(t, hal, "Hal One", "go", "db")
+		api.MustCreateArticle(t, ida, "Ida One", "go")
+		api.MustCreateArticle(t, hal, "Hal Two", "rust")
 		slugs := func(token, q string) []string {
 			var out map[string]struct{ Nodes []struct{ Slug string } }
-			api.post(t, token, q, nil).decode(t, &out)
+			api.Post(t, token, q, nil).Decode(t, &out)
 			var s []string
 			for _, v := range out {
 				for _, n := range v.Nodes {
@@ -224,9 +195,9 @@ func TestArticleListsAndFeed(t *testing.T) {
 		require.Empty(t, slugs("", `{ articles(filter: {author: "nobody"}) { nodes { slug } } }`))
 		require.Equal(t, []string{"hal-one"}, slugs("", `{ articles(filter: {author: "hal", tag: "db"}) { nodes { slug } } }`))
 
-		require.Equal(t, "UNAUTHENTICATED", api.post(t, "", `{ feed { nodes { slug } } }`, nil).code())
+		require.Equal(t, "UNAUTHENTICATED", api.Post(t, "", `{ feed { nodes { slug } } }`, nil).Code())
 		require.Empty(t, slugs(joe.Token, `{ feed { nodes { slug } } }`))
-		api.post(t, joe.Token, followMutation, map[string]any{"id": hal.ID})
+		api.Post(t, joe.Token, apitest.FollowMutation, map[string]any{"id": hal.ID})
 		require.Equal(t, []string{"hal-two", "hal-one"}, slugs(joe.Token, `{ feed { nodes { slug } } }`))
 
 		var tags struct {
@@ -235,11 +206,11 @@ func TestArticleListsAndFeed(t *testing.T) {
 				ArticlesCount int
 			}
 		}
-		api.post(t, "", `{ popularTags(first: 2) { name articlesCount } }`, nil).decode(t, &tags)
+		api.Post(t, "", `{ popularTags(first: 2) { name articlesCount } }`, nil).Decode(t, &tags)
 		require.Equal(t, "go", tags.PopularTags[0].Name)
 		require.Equal(t, 2, tags.PopularTags[0].ArticlesCount)
 		require.Len(t, tags.PopularTags, 2)
-		require.Equal(t, "BAD_USER_INPUT", api.post(t, "", `{ popularTags(first: 1000) { name } }`, nil).code())
+		require.Equal(t, "BAD_USER_INPUT", api.Post(t, "", `{ popularTags(first: 1000) { name } }`, nil).Code())
 	})
 }
 
@@ -247,11 +218,11 @@ func TestArticleListsAndFeed(t *testing.T) {
 // articles are published between pages: every original article is seen
 // exactly once, forwards and backwards.
 func TestPaginationIsStable(t *testing.T) {
-	eachDB(t, func(t *testing.T, api *testAPI) {
-		kim := api.mustSignUp(t, "kim")
+	apitest.EachDB(t, func(t *testing.T, api *apitest.API) {
+		kim := api.MustSignUp(t, "kim")
 		original := map[string]bool{}
 		for i := range 45 {
-			original[api.mustCreateArticle(t, kim, fmt.Sprintf("Original %02d", i)).Slug] = true
+			original[api.MustCreateArticle(t, kim, fmt.Sprintf("Original %02d", i)).Slug] = true
 		}
 		type page struct {
 			Articles struct {
@@ -267,11 +238,11 @@ func TestPaginationIsStable(t *testing.T) {
 			var cursor *string
 			for i := 0; ; i++ {
 				var p page
-				api.post(t, "", q, map[string]any{cursorArg: cursor}).decode(t, &p)
+				api.Post(t, "", q, map[string]any{cursorArg: cursor}).Decode(t, &p)
 				for _, n := range p.Articles.Nodes {
 					seen[n.Slug]++
 				}
-				api.mustCreateArticle(t, kim, fmt.Sprintf("Inserted %s %d", cursorArg, i))
+				api.MustCreateArticle(t, kim, fmt.Sprintf("Inserted %s %d", cursorArg, i))
 				ok, next := more(p)
 				if !ok {
 					break
@@ -298,12 +269,12 @@ func TestPaginationIsStable(t *testing.T) {
 // TestCountsUnderConcurrency runs 50 concurrent favorite, unfavorite and
 // addComment calls, then checks every count against the rows it counts.
 func TestCountsUnderConcurrency(t *testing.T) {
-	eachDB(t, func(t *testing.T, api *testAPI) {
-		author := api.mustSignUp(t, "writer")
-		a := api.mustCreateArticle(t, author, "Busy Article")
-		var users []testUser
+	apitest.EachDB(t, func(t *testing.T, api *apitest.API) {
+		author := api.MustSignUp(t, "writer")
+		a := api.MustCreateArticle(t, author, "Busy Article")
+		var users []apitest.User
 		for i := range 5 {
-			users = append(users, api.mustSignUp(t, fmt.Sprintf("reader%d", i)))
+			users = append(users, api.MustSignUp(t, fmt.Sprintf("reader%d", i)))
 		}
 		var wg sync.WaitGroup
 		for i := range 50 {
@@ -313,11 +284,11 @@ func TestCountsUnderConcurrency(t *testing.T) {
 				u := users[i%len(users)]
 				switch i % 3 {
 				case 0:
-					api.post(t, u.Token, favoriteMutation, map[string]any{"id": a.ID})
+					api.Post(t, u.Token, favoriteMutation, map[string]any{"id": a.ID})
 				case 1:
-					api.post(t, u.Token, unfavoriteMutation, map[string]any{"id": a.ID})
+					api.Post(t, u.Token, unfavoriteMutation, map[string]any{"id": a.ID})
 				default:
-					api.post(t, u.Token, addCommentMutation, map[string]any{"id": a.ID, "body": fmt.Sprintf("comment %d", i)})
+					api.Post(t, u.Token, apitest.AddCommentMutation, map[string]any{"id": a.ID, "body": fmt.Sprintf("comment %d", i)})
 				}
 			}()
 		}
@@ -328,13 +299,13 @@ func TestCountsUnderConcurrency(t *testing.T) {
 				Comments                      struct{ Nodes []struct{ ID string } }
 			}
 		}
-		api.post(t, "", `{ article(slug: "busy-article") { favoritesCount commentsCount comments(first: 100) { nodes { id } } } }`, nil).decode(t, &out)
+		api.Post(t, "", `{ article(slug: "busy-article") { favoritesCount commentsCount comments(first: 100) { nodes { id } } } }`, nil).Decode(t, &out)
 		favorited := 0
 		for _, u := range users {
 			var v struct {
 				Article struct{ ViewerHasFavorited bool }
 			}
-			api.post(t, u.Token, `{ article(slug: "busy-article") { viewerHasFavorited } }`, nil).decode(t, &v)
+			api.Post(t, u.Token, `{ article(slug: "busy-article") { viewerHasFavorited } }`, nil).Decode(t, &v)
 			if v.Article.ViewerHasFavorited {
 				favorited++
 			}
@@ -349,18 +320,18 @@ func TestCountsUnderConcurrency(t *testing.T) {
 // fields come back in the one response, since the HTTP transport answers
 // in one piece.
 func TestDeferInline(t *testing.T) {
-	api := newTestAPI(t, testenv.SQLite(t))
-	ann := api.mustSignUp(t, "ann")
-	a := api.mustCreateArticle(t, ann, "Deferred", "go")
-	api.mustAddComment(t, ann, a.ID, "First!")
+	api := apitest.New(t, testenv.SQLite(t))
+	ann := api.MustSignUp(t, "ann")
+	a := api.MustCreateArticle(t, ann, "Deferred", "go")
+	api.MustAddComment(t, ann, a.ID, "First!")
 	var out struct {
 		Article struct {
 			Title    string
 			Comments struct{ Nodes []struct{ Body string } }
 		}
 	}
-	api.post(t, "", `query($slug: String!) { article(slug: $slug) { title ... @defer { comments { nodes { body } } } } }`,
-		map[string]any{"slug": a.Slug}).decode(t, &out)
+	api.Post(t, "", `query($slug: String!) { article(slug: $slug) { title ... @defer { comments { nodes { body } } } } }`,
+		map[string]any{"slug": a.Slug}).Decode(t, &out)
 	require.Equal(t, "Deferred", out.Article.Title)
 	require.Len(t, out.Article.Comments.Nodes, 1)
 	require.Equal(t, "First!", out.Article.Comments.Nodes[0].Body)

@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"bufio"
@@ -12,19 +12,20 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/apitest"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
 // TestBodyTimeout: a request body that trickles in is cut off after the
 // body timeout; what comes after a body (event streams, websockets) is not.
 func TestBodyTimeout(t *testing.T) {
-	cfg := testConfig()
+	cfg := apitest.Config()
 	cfg.Limits.BodyTimeout = time.Second
-	api := newTestAPIWith(t, testenv.SQLite(t), cfg)
-	srv := httptest.NewServer(api.handler)
+	api := apitest.NewWith(t, testenv.SQLite(t), cfg)
+	srv := httptest.NewServer(api.Handler)
 	defer srv.Close()
-	ann := api.mustSignUp(t, "ann")
-	a := api.mustCreateArticle(t, ann, "Slow readers")
+	ann := api.MustSignUp(t, "ann")
+	a := api.MustCreateArticle(t, ann, "Slow readers")
 
 	t.Run("ErrTrickledBody", func(t *testing.T) {
 		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
@@ -66,7 +67,7 @@ func TestBodyTimeout(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		go func() {
 			time.Sleep(2 * time.Second) // twice the body timeout
-			api.mustAddComment(t, ann, a.ID, "still streaming")
+			api.MustAddComment(t, ann, a.ID, "still streaming")
 		}()
 		lines := bufio.NewScanner(resp.Body)
 		for lines.Scan() {
@@ -77,12 +78,12 @@ func TestBodyTimeout(t *testing.T) {
 		t.Fatalf("the stream ended without the event: %v", lines.Err())
 	})
 	t.Run("WebsocketOutlivesTimeout", func(t *testing.T) {
-		c := mustDialWS(t, srv, protoTransportWS, nil)
-		c.subscribe("1", `subscription($id: ID!) { commentAdded(articleId: $id) { body } }`, map[string]any{"id": a.ID})
+		c := apitest.MustDialWS(t, srv, apitest.ProtoTransportWS, nil)
+		c.Subscribe("1", `subscription($id: ID!) { commentAdded(articleId: $id) { body } }`, map[string]any{"id": a.ID})
 		time.Sleep(2 * time.Second)
-		api.mustAddComment(t, ann, a.ID, "still open")
+		api.MustAddComment(t, ann, a.ID, "still open")
 		var got struct{ CommentAdded struct{ Body string } }
-		c.data("1", &got)
+		c.Data("1", &got)
 		require.Equal(t, "still open", got.CommentAdded.Body)
 	})
 }

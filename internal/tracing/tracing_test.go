@@ -1,4 +1,4 @@
-package main
+package tracing_test
 
 import (
 	"context"
@@ -19,10 +19,14 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/conduit-graphql/conduit/internal/apitest"
+	"github.com/conduit-graphql/conduit/internal/app"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 	"github.com/conduit-graphql/conduit/internal/tracing"
 )
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // collector stands in for an OpenTelemetry collector: it takes OTLP/HTTP
 // exports (protobuf) and keeps their spans.
@@ -86,18 +90,18 @@ func TestTracing_SpansReachTheCollector(t *testing.T) {
 	require.NoError(t, db.Migrate(ctx))
 	db.AddQueryHook(tr.QueryHook())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d := deps{db: db, stopping: make(chan struct{}), tracing: tr}
-	closeShared, err := d.share(ctx, testenv.Redis(t), log)
+	d := app.Deps{DB: db, Stopping: make(chan struct{}), Tracing: tr}
+	closeShared, err := d.Share(ctx, testenv.Redis(t), log)
 	require.NoError(t, err)
 	t.Cleanup(closeShared)
-	api := &testAPI{handler: newHandler(testConfig(), d, log), db: db, stopping: d.stopping}
+	api := &apitest.API{Handler: app.NewHandler(apitest.Config(), d, log), DB: db, Stopping: d.Stopping}
 	require.NoError(t, tr.ForceFlush(ctx))
 	before := len(col.received()) // the migrations' statements
 
 	const traceID, parentID = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
-	req := newGraphQLRequest(t, `query Tags { popularTags { name } }`)
+	req := apitest.NewGraphQLRequest(t, `query Tags { popularTags { name } }`)
 	req.Header.Set("traceparent", "00-"+traceID+"-"+parentID+"-01")
-	resp := api.send(t, req)
+	resp := api.Send(t, req)
 	require.Empty(t, resp.Errors)
 	require.NoError(t, tr.ForceFlush(ctx))
 
@@ -149,10 +153,10 @@ func TestTracing_OffWithoutEndpoint(t *testing.T) {
 	require.False(t, isSDK, "no tracer provider is installed")
 
 	// Nor does a request carry a trace through: nothing answers with one.
-	api := newTestAPI(t, testenv.SQLite(t))
-	req := newGraphQLRequest(t, `{ popularTags { name } }`)
+	api := apitest.New(t, testenv.SQLite(t))
+	req := apitest.NewGraphQLRequest(t, `{ popularTags { name } }`)
 	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-	resp := api.send(t, req)
+	resp := api.Send(t, req)
 	require.Empty(t, resp.Errors)
 	require.Empty(t, resp.Header.Get("traceresponse"))
 	require.Empty(t, resp.Header.Get("traceparent"))

@@ -1,10 +1,12 @@
-package main
+package resolvers_test
 
 import (
 	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/conduit-graphql/conduit/internal/apitest"
 )
 
 // The pages of the Conduit app, as the frontends query them.
@@ -40,25 +42,25 @@ const maxStatements = 9
 // TestStatementBudget checks that the SQL statements of each page of the app
 // do not depend on its size: 5 items and 100 stay under one small bound.
 func TestStatementBudget(t *testing.T) {
-	eachDB(t, func(t *testing.T, api *testAPI) {
-		reader := api.mustSignUp(t, "reader")
-		var authors []testUser
+	apitest.EachDB(t, func(t *testing.T, api *apitest.API) {
+		reader := api.MustSignUp(t, "reader")
+		var authors []apitest.User
 		for i := range 10 {
-			authors = append(authors, api.mustSignUp(t, fmt.Sprintf("author%d", i)))
-			api.post(t, reader.Token, followMutation, map[string]any{"id": authors[i].ID})
+			authors = append(authors, api.MustSignUp(t, fmt.Sprintf("author%d", i)))
+			api.Post(t, reader.Token, apitest.FollowMutation, map[string]any{"id": authors[i].ID})
 		}
-		var articles []testArticle
+		var articles []apitest.Article
 		for i := range 110 {
-			a := api.mustCreateArticle(t, authors[i%10], fmt.Sprintf("Article %d", i), fmt.Sprintf("tag%d", i%7), "common")
+			a := api.MustCreateArticle(t, authors[i%10], fmt.Sprintf("Article %d", i), fmt.Sprintf("tag%d", i%7), "common")
 			articles = append(articles, a)
 			if i%2 == 0 {
-				api.post(t, reader.Token, favoriteMutation, map[string]any{"id": a.ID})
-				api.post(t, authors[0].Token, favoriteMutation, map[string]any{"id": a.ID})
+				api.Post(t, reader.Token, favoriteMutation, map[string]any{"id": a.ID})
+				api.Post(t, authors[0].Token, favoriteMutation, map[string]any{"id": a.ID})
 			}
 		}
 		busy := articles[len(articles)-1]
 		for i := range 110 {
-			api.mustAddComment(t, authors[i%10], busy.ID, fmt.Sprintf("Comment %d", i))
+			api.MustAddComment(t, authors[i%10], busy.ID, fmt.Sprintf("Comment %d", i))
 		}
 		pages := []struct {
 			name  string
@@ -72,7 +74,7 @@ func TestStatementBudget(t *testing.T) {
 			{"Feed", feedPageQuery, map[string]any{}, false},
 		}
 		for _, p := range pages {
-			for _, viewer := range []testUser{{}, reader} {
+			for _, viewer := range []apitest.User{{}, reader} {
 				name := p.name + "/signedIn"
 				if viewer.Token == "" {
 					if !p.anon {
@@ -86,8 +88,8 @@ func TestStatementBudget(t *testing.T) {
 						for k, v := range p.vars {
 							vars[k] = v
 						}
-						var resp gqlResponse
-						n := api.statements(func() { resp = api.post(t, viewer.Token, p.query, vars) })
+						var resp apitest.Response
+						n := api.Statements(func() { resp = api.Post(t, viewer.Token, p.query, vars) })
 						require.Empty(t, resp.Errors)
 						return n, len(resp.Data)
 					}
@@ -112,8 +114,8 @@ func TestStatementBudget(t *testing.T) {
 				for i := range n {
 					ids = append(ids, articles[i].ID, authors[i%10].ID)
 				}
-				var resp gqlResponse
-				st := api.statements(func() { resp = api.post(t, reader.Token, q, map[string]any{"ids": ids}) })
+				var resp apitest.Response
+				st := api.Statements(func() { resp = api.Post(t, reader.Token, q, map[string]any{"ids": ids}) })
 				require.Empty(t, resp.Errors)
 				return st
 			}

@@ -1,4 +1,4 @@
-package main
+package resolvers_test
 
 import (
 	"context"
@@ -11,11 +11,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/apitest"
 	"github.com/conduit-graphql/conduit/internal/cache"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
 	"github.com/conduit-graphql/conduit/internal/redisconn"
 	"github.com/conduit-graphql/conduit/internal/testenv"
-	"github.com/conduit-graphql/conduit/models"
 )
 
 // TestScaleOut runs two instances of the service on one PostgreSQL database
@@ -24,20 +24,20 @@ import (
 // subscriber on one instance hears of a write made through the other.
 func TestScaleOut(t *testing.T) {
 	dsn, redisURL := testenv.Postgres(t), testenv.Redis(t)
-	instance := func() *testAPI {
+	instance := func() *apitest.API {
 		client, err := redisconn.New(redisURL)
 		require.NoError(t, err)
 		t.Cleanup(func() { client.Close() })
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
 		hub := pubsub.NewRedis(client, pubsub.Options{Logger: log})
 		t.Cleanup(func() { hub.Close() })
-		return newTestAPIWithDeps(t, dsn, testConfig(), cache.New(cache.NewRedis(client), cache.Options{Logger: log}), hub)
+		return apitest.NewWithDeps(t, dsn, apitest.Config(), cache.New(cache.NewRedis(client), cache.Options{Logger: log}), hub)
 	}
 	a, b := instance(), instance()
 
-	ann := a.mustSignUp(t, "ann")
-	bob := b.mustSignUp(t, "bob")
-	art := a.mustCreateArticle(t, ann, "Shared Article", "one")
+	ann := a.MustSignUp(t, "ann")
+	bob := b.MustSignUp(t, "bob")
+	art := a.MustCreateArticle(t, ann, "Shared Article", "one")
 	const q = `query($id: ID!) { node(id: $id) { ... on Article { title favoritesCount author { username } } } }`
 	type view struct {
 		Node struct {
@@ -46,37 +46,37 @@ func TestScaleOut(t *testing.T) {
 			Author         struct{ Username string }
 		}
 	}
-	read := func(api *testAPI) view {
+	read := func(api *apitest.API) view {
 		var v view
-		api.post(t, "", q, map[string]any{"id": art.ID}).decode(t, &v)
+		api.Post(t, "", q, map[string]any{"id": art.ID}).Decode(t, &v)
 		return v
 	}
 	read(a)
-	require.Zero(t, a.statements(func() { read(a) }), "instance a reads from the shared cache")
-	require.Zero(t, b.statements(func() { read(b) }), "so does instance b, warmed by a")
+	require.Zero(t, a.Statements(func() { read(a) }), "instance a reads from the shared cache")
+	require.Zero(t, b.Statements(func() { read(b) }), "so does instance b, warmed by a")
 
 	t.Run("WritesThroughOneInstanceInvalidateForAll", func(t *testing.T) {
-		b.post(t, ann.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": art.ID, "title": "Renamed on B"}})
+		b.Post(t, ann.Token, updateArticleMutation, map[string]any{"in": map[string]any{"id": art.ID, "title": "Renamed on B"}})
 		require.Equal(t, "Renamed on B", read(a).Node.Title)
-		a.post(t, bob.Token, favoriteMutation, map[string]any{"id": art.ID})
+		a.Post(t, bob.Token, favoriteMutation, map[string]any{"id": art.ID})
 		require.Equal(t, 1, read(b).Node.FavoritesCount)
-		b.post(t, ann.Token, updateViewerMutation, map[string]any{"in": map[string]any{"username": "annie"}})
+		b.Post(t, ann.Token, updateViewerMutation, map[string]any{"in": map[string]any{"username": "annie"}})
 		require.Equal(t, "annie", read(a).Node.Author.Username)
 	})
 	t.Run("SubscribersHearOtherInstances", func(t *testing.T) {
-		srv := httptest.NewServer(a.handler)
+		srv := httptest.NewServer(a.Handler)
 		defer srv.Close()
-		c := mustDialWS(t, srv, protoTransportWS, nil)
-		c.subscribe("1", `subscription($id: ID!) { commentAdded(articleId: $id) { body author { username } } }`, map[string]any{"id": art.ID})
-		waitSubscribed(t, redisURL, "conduit:v2:events:article:"+strconv.FormatInt(mustParseID(t, art.ID), 10))
-		b.mustAddComment(t, bob, art.ID, "written on b")
+		c := apitest.MustDialWS(t, srv, apitest.ProtoTransportWS, nil)
+		c.Subscribe("1", `subscription($id: ID!) { commentAdded(articleId: $id) { body author { username } } }`, map[string]any{"id": art.ID})
+		waitSubscribed(t, redisURL, "conduit:v2:events:article:"+strconv.FormatInt(apitest.MustParseID(t, art.ID), 10))
+		b.MustAddComment(t, bob, art.ID, "written on b")
 		var out struct {
 			CommentAdded struct {
 				Body   string
 				Author struct{ Username string }
 			}
 		}
-		c.data("1", &out)
+		c.Data("1", &out)
 		require.Equal(t, "written on b", out.CommentAdded.Body)
 		require.Equal(t, "bob", out.CommentAdded.Author.Username)
 	})
@@ -93,11 +93,4 @@ func waitSubscribed(t *testing.T, redisURL, channel string) {
 		n, err := client.PubSubNumSub(context.Background(), channel).Result()
 		return err == nil && n[channel] > 0
 	}, 10*time.Second, 10*time.Millisecond, "no subscriber on %s", channel)
-}
-
-func mustParseID(t *testing.T, gid string) int64 {
-	t.Helper()
-	id, err := models.ParseID("id", models.TypeArticle, gid)
-	require.NoError(t, err)
-	return id
 }

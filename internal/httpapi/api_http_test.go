@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"context"
@@ -17,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/apitest"
+	"github.com/conduit-graphql/conduit/internal/app"
 	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/httpapi"
 	"github.com/conduit-graphql/conduit/internal/pubsub"
@@ -26,13 +28,13 @@ import (
 
 // TestHTTP checks the transport on SQLite; it does not depend on the database.
 func TestHTTP(t *testing.T) {
-	cfg := testConfig()
+	cfg := apitest.Config()
 	cfg.Limits.BodyBytes = 4 << 10
 	cfg.Limits.Tokens = 200
 	cfg.Limits.Complexity = 300
 	cfg.Limits.Depth = 6
 	cfg.Limits.Aliases = 3
-	api := newTestAPIWith(t, testenv.SQLite(t), cfg)
+	api := apitest.NewWith(t, testenv.SQLite(t), cfg)
 	raw := func(method, target, contentType, body string, header ...string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, target, strings.NewReader(body))
 		if contentType != "" {
@@ -42,12 +44,12 @@ func TestHTTP(t *testing.T) {
 			req.Header.Set(header[i], header[i+1])
 		}
 		rec := httptest.NewRecorder()
-		api.handler.ServeHTTP(rec, req)
+		api.Handler.ServeHTTP(rec, req)
 		return rec
 	}
 
 	t.Run("GraphQLResponseJSON", func(t *testing.T) {
-		resp := api.post(t, "", `{ viewer { username } }`, nil)
+		resp := api.Post(t, "", `{ viewer { username } }`, nil)
 		require.Equal(t, http.StatusOK, resp.Status)
 		require.Equal(t, "application/graphql-response+json; charset=utf-8", resp.Header.Get("Content-Type"))
 	})
@@ -58,30 +60,30 @@ func TestHTTP(t *testing.T) {
 		require.JSONEq(t, `{"data":{"viewer":null}}`, rec.Body.String())
 	})
 	t.Run("GetQuery", func(t *testing.T) {
-		resp := api.get(t, `query($u: String!) { user(username: $u) { username } }`, map[string]any{"u": "x"})
+		resp := api.Get(t, `query($u: String!) { user(username: $u) { username } }`, map[string]any{"u": "x"})
 		require.Equal(t, http.StatusOK, resp.Status)
 		require.JSONEq(t, `{"user": null}`, string(resp.Data))
 	})
 	t.Run("ErrMutationOverGet", func(t *testing.T) {
-		resp := api.get(t, `mutation { signIn(input: {email: "a@b.c", password: "password1"}) { token } }`, nil)
+		resp := api.Get(t, `mutation { signIn(input: {email: "a@b.c", password: "password1"}) { token } }`, nil)
 		require.Equal(t, http.StatusMethodNotAllowed, resp.Status)
 		require.Equal(t, "POST", resp.Header.Get("Allow"))
 		require.Nil(t, resp.Data)
 	})
 	t.Run("ErrSubscriptionWithoutStream", func(t *testing.T) {
 		// Without Accept: text/event-stream it waited for the next event.
-		article := api.mustCreateArticle(t, api.mustSignUp(t, "subscriber"), "Quiet")
+		article := api.MustCreateArticle(t, api.MustSignUp(t, "subscriber"), "Quiet")
 		for _, accept := range []string{"application/graphql-response+json", "application/json"} {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			req := newGraphQLRequest(t, `subscription { commentAdded(articleId: "`+article.ID+`") { body } }`).WithContext(ctx)
+			req := apitest.NewGraphQLRequest(t, `subscription { commentAdded(articleId: "`+article.ID+`") { body } }`).WithContext(ctx)
 			req.Header.Set("Accept", accept)
 			start := time.Now()
-			resp := api.send(t, req)
+			resp := api.Send(t, req)
 			cancel()
 			require.Less(t, time.Since(start), 2*time.Second, "answered at once")
 			require.Equal(t, http.StatusBadRequest, resp.Status)
 			require.Nil(t, resp.Data)
-			require.Equal(t, "GRAPHQL_VALIDATION_FAILED", resp.code())
+			require.Equal(t, "GRAPHQL_VALIDATION_FAILED", resp.Code())
 			require.Contains(t, resp.Errors[0].Message, "text/event-stream")
 		}
 	})
@@ -109,54 +111,54 @@ func TestHTTP(t *testing.T) {
 		require.Contains(t, rec.Body.String(), "limit")
 	})
 	t.Run("ErrParse", func(t *testing.T) {
-		resp := api.post(t, "", `{ viewer { `, nil)
+		resp := api.Post(t, "", `{ viewer { `, nil)
 		require.Equal(t, http.StatusBadRequest, resp.Status)
-		require.Equal(t, "GRAPHQL_PARSE_FAILED", resp.code())
+		require.Equal(t, "GRAPHQL_PARSE_FAILED", resp.Code())
 	})
 	t.Run("ErrUnknownField", func(t *testing.T) {
-		resp := api.post(t, "", `{ viewer { password } }`, nil)
+		resp := api.Post(t, "", `{ viewer { password } }`, nil)
 		require.Equal(t, http.StatusBadRequest, resp.Status)
-		require.Equal(t, "GRAPHQL_VALIDATION_FAILED", resp.code())
+		require.Equal(t, "GRAPHQL_VALIDATION_FAILED", resp.Code())
 	})
 	t.Run("ErrUnknownInputField", func(t *testing.T) {
-		resp := api.post(t, "", `mutation { signIn(input: {email: "a@b.c", password: "password1", admin: true}) { token } }`, nil)
+		resp := api.Post(t, "", `mutation { signIn(input: {email: "a@b.c", password: "password1", admin: true}) { token } }`, nil)
 		require.Equal(t, http.StatusBadRequest, resp.Status)
-		require.Equal(t, "GRAPHQL_VALIDATION_FAILED", resp.code())
+		require.Equal(t, "GRAPHQL_VALIDATION_FAILED", resp.Code())
 	})
 	t.Run("ErrWrongVariableType", func(t *testing.T) {
 		for _, vars := range []map[string]any{{"u": "x", "n": "ten"}, {"u": map[string]any{"a": 1}, "n": 1}, {"n": 1}, {"u": "x", "n": 1.5}} {
-			resp := api.post(t, "", `query($u: String!, $n: Int) { user(username: $u) { followers(first: $n) { totalCount } } }`, vars)
+			resp := api.Post(t, "", `query($u: String!, $n: Int) { user(username: $u) { followers(first: $n) { totalCount } } }`, vars)
 			require.Equal(t, http.StatusBadRequest, resp.Status, "%v", vars)
-			require.Equal(t, "GRAPHQL_VALIDATION_FAILED", resp.code())
+			require.Equal(t, "GRAPHQL_VALIDATION_FAILED", resp.Code())
 		}
 	})
 	t.Run("ErrOverTokenLimit", func(t *testing.T) {
-		resp := api.post(t, "", "{ viewer { "+strings.Repeat("username ", 300)+"} }", nil)
+		resp := api.Post(t, "", "{ viewer { "+strings.Repeat("username ", 300)+"} }", nil)
 		require.Equal(t, http.StatusBadRequest, resp.Status)
-		require.Equal(t, "QUERY_TOO_COMPLEX", resp.code())
+		require.Equal(t, "QUERY_TOO_COMPLEX", resp.Code())
 	})
 	t.Run("ErrOverComplexityLimit", func(t *testing.T) {
-		resp := api.post(t, "", `{ user(username: "x") { followers(first: 100) { nodes { username bio image } } } }`, nil)
+		resp := api.Post(t, "", `{ user(username: "x") { followers(first: 100) { nodes { username bio image } } } }`, nil)
 		require.Equal(t, http.StatusBadRequest, resp.Status)
-		require.Equal(t, "QUERY_TOO_COMPLEX", resp.code())
+		require.Equal(t, "QUERY_TOO_COMPLEX", resp.Code())
 	})
 	t.Run("ErrOverDepthLimit", func(t *testing.T) {
-		resp := api.post(t, "", `{ user(username: "x") { followers(first: 1) { nodes { followers(first: 1) { nodes { followers(first: 1) { nodes { username } } } } } } } }`, nil)
+		resp := api.Post(t, "", `{ user(username: "x") { followers(first: 1) { nodes { followers(first: 1) { nodes { followers(first: 1) { nodes { username } } } } } } } }`, nil)
 		require.Equal(t, http.StatusBadRequest, resp.Status)
-		require.Equal(t, "QUERY_TOO_COMPLEX", resp.code())
+		require.Equal(t, "QUERY_TOO_COMPLEX", resp.Code())
 	})
 	t.Run("ErrOverAliasLimit", func(t *testing.T) {
-		resp := api.post(t, "", `{ a: viewer { id } b: viewer { id } c: viewer { id } d: viewer { id } }`, nil)
+		resp := api.Post(t, "", `{ a: viewer { id } b: viewer { id } c: viewer { id } d: viewer { id } }`, nil)
 		require.Equal(t, http.StatusBadRequest, resp.Status)
-		require.Equal(t, "QUERY_TOO_COMPLEX", resp.code())
+		require.Equal(t, "QUERY_TOO_COMPLEX", resp.Code())
 	})
 	t.Run("ErrTooManyNodes", func(t *testing.T) {
 		ids := make([]string, 101)
 		for i := range ids {
-			ids[i] = globalID("User", int64(i+1))
+			ids[i] = apitest.GlobalID("User", int64(i+1))
 		}
-		resp := api.post(t, "", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids})
-		require.Equal(t, "BAD_USER_INPUT", resp.code())
+		resp := api.Post(t, "", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids})
+		require.Equal(t, "BAD_USER_INPUT", resp.Code())
 	})
 	t.Run("Health", func(t *testing.T) {
 		require.Equal(t, http.StatusOK, raw("GET", "/healthz", "", "").Code)
@@ -165,8 +167,8 @@ func TestHTTP(t *testing.T) {
 		require.JSONEq(t, `{"status":"ok","database":"ok","migrations":"ok"}`, rec.Body.String())
 	})
 	t.Run("Metrics", func(t *testing.T) {
-		api.post(t, "", `{ viewer { username } }`, nil)
-		api.post(t, "", `{ viewer { nope } }`, nil)
+		api.Post(t, "", `{ viewer { username } }`, nil)
+		api.Post(t, "", `{ viewer { nope } }`, nil)
 		rec := raw("GET", "/metrics", "", "")
 		require.Equal(t, http.StatusOK, rec.Code)
 		body := rec.Body.String()
@@ -202,31 +204,31 @@ func TestHTTP(t *testing.T) {
 }
 
 func TestNode(t *testing.T) {
-	eachDB(t, func(t *testing.T, api *testAPI) {
-		judy := api.mustSignUp(t, "judy")
+	apitest.EachDB(t, func(t *testing.T, api *apitest.API) {
+		judy := api.MustSignUp(t, "judy")
 		const q = `query($id: ID!) { node(id: $id) { id ... on User { username } } }`
 		t.Run("User", func(t *testing.T) {
 			var out struct{ Node struct{ ID, Username string } }
-			api.post(t, "", q, map[string]any{"id": judy.ID}).decode(t, &out)
+			api.Post(t, "", q, map[string]any{"id": judy.ID}).Decode(t, &out)
 			require.Equal(t, judy.ID, out.Node.ID)
 			require.Equal(t, "judy", out.Node.Username)
 		})
 		t.Run("UnknownIsNull", func(t *testing.T) {
-			for _, id := range []string{globalID("User", 424242), globalID("Thing", 1)} {
-				resp := api.post(t, "", q, map[string]any{"id": id})
+			for _, id := range []string{apitest.GlobalID("User", 424242), apitest.GlobalID("Thing", 1)} {
+				resp := api.Post(t, "", q, map[string]any{"id": id})
 				require.Empty(t, resp.Errors)
 				require.JSONEq(t, `{"node": null}`, string(resp.Data))
 			}
 		})
 		t.Run("ErrMalformed", func(t *testing.T) {
 			for _, id := range []string{"", "x", "VXNlcjo=", "VXNlcjphYmM"} {
-				require.Equal(t, "BAD_USER_INPUT", api.post(t, "", q, map[string]any{"id": id}).code(), "id %q", id)
+				require.Equal(t, "BAD_USER_INPUT", api.Post(t, "", q, map[string]any{"id": id}).Code(), "id %q", id)
 			}
 		})
 		t.Run("Nodes", func(t *testing.T) {
 			var out struct{ Nodes []*struct{ Username string } }
-			api.post(t, "", `query($ids: [ID!]!) { nodes(ids: $ids) { ... on User { username } } }`,
-				map[string]any{"ids": []string{judy.ID, globalID("User", 424242), judy.ID}}).decode(t, &out)
+			api.Post(t, "", `query($ids: [ID!]!) { nodes(ids: $ids) { ... on User { username } } }`,
+				map[string]any{"ids": []string{judy.ID, apitest.GlobalID("User", 424242), judy.ID}}).Decode(t, &out)
 			require.Len(t, out.Nodes, 3)
 			require.Equal(t, "judy", out.Nodes[0].Username)
 			require.Nil(t, out.Nodes[1])
@@ -236,18 +238,18 @@ func TestNode(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	cfg := testConfig()
+	cfg := apitest.Config()
 	cfg.RateLimit = httpapi.RateLimit{PerSecond: 0.5, Burst: 3, ClientIPHeader: "X-Forwarded-For"}
-	api := newTestAPIWith(t, testenv.SQLite(t), cfg)
-	user := api.mustSignUp(t, "limited")
+	api := apitest.NewWith(t, testenv.SQLite(t), cfg)
+	user := api.MustSignUp(t, "limited")
 	request := func(ip, token string) *httptest.ResponseRecorder {
-		req := newGraphQLRequest(t, `{ viewer { username } }`)
+		req := apitest.NewGraphQLRequest(t, `{ viewer { username } }`)
 		req.Header.Set("X-Forwarded-For", "203.0.113.9, "+ip)
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
 		rec := httptest.NewRecorder()
-		api.handler.ServeHTTP(rec, req)
+		api.Handler.ServeHTTP(rec, req)
 		return rec
 	}
 	for range 3 {
@@ -263,7 +265,7 @@ func TestRateLimit(t *testing.T) {
 		require.Equal(t, http.StatusOK, request("198.51.100.1", user.Token).Code)
 	}
 	require.Equal(t, http.StatusTooManyRequests, request("198.51.100.3", user.Token).Code)
-	require.Equal(t, http.StatusOK, httptestGet(api, "/healthz").Code, "health checks are never limited")
+	require.Equal(t, http.StatusOK, apitest.HTTPGet(api, "/healthz").Code, "health checks are never limited")
 }
 
 // TestRateLimitSignedInPerIP: signed-in requests were limited per user
@@ -272,20 +274,20 @@ func TestRateLimit(t *testing.T) {
 // user's.
 func TestRateLimitSignedInPerIP(t *testing.T) {
 	dsn := testenv.SQLite(t)
-	free := newTestAPI(t, dsn) // signs the users up without a limit
+	free := apitest.New(t, dsn) // signs the users up without a limit
 	var tokens []string
 	for i := range 2 * httpapi.SignedInPerIP {
-		tokens = append(tokens, free.mustSignUp(t, fmt.Sprintf("rotor%d", i)).Token)
+		tokens = append(tokens, free.MustSignUp(t, fmt.Sprintf("rotor%d", i)).Token)
 	}
-	cfg := testConfig()
+	cfg := apitest.Config()
 	cfg.RateLimit = httpapi.RateLimit{PerSecond: 0.01, Burst: 3, ClientIPHeader: "X-Forwarded-For"}
-	api := newTestAPIWith(t, dsn, cfg)
+	api := apitest.NewWith(t, dsn, cfg)
 	request := func(ip, token string) *httptest.ResponseRecorder {
-		req := newGraphQLRequest(t, `{ viewer { username } }`)
+		req := apitest.NewGraphQLRequest(t, `{ viewer { username } }`)
 		req.Header.Set("X-Forwarded-For", ip)
 		req.Header.Set("Authorization", "Bearer "+token)
 		rec := httptest.NewRecorder()
-		api.handler.ServeHTTP(rec, req)
+		api.Handler.ServeHTTP(rec, req)
 		return rec
 	}
 	// Six tokens (more than SignedInPerIP), each within its own user's
@@ -326,13 +328,13 @@ func TestRateLimitSignedInPerIP(t *testing.T) {
 func TestProxyHeaderWithoutClientIPHeader(t *testing.T) {
 	for _, header := range []string{"X-Forwarded-For", "Forwarded", "X-Real-IP"} {
 		t.Run(header, func(t *testing.T) {
-			api, logs := newLoggedTestAPI(t, testConfig())
-			require.Equal(t, http.StatusOK, api.send(t, newGraphQLRequest(t, `{ __typename }`)).Status)
+			api, logs := newLoggedTestAPI(t, apitest.Config())
+			require.Equal(t, http.StatusOK, api.Send(t, apitest.NewGraphQLRequest(t, `{ __typename }`)).Status)
 			require.NotContains(t, logs.String(), "client-ip-header", "no proxy header, no warning")
 			for i := range 20 {
-				req := newGraphQLRequest(t, `{ __typename }`)
+				req := apitest.NewGraphQLRequest(t, `{ __typename }`)
 				req.Header.Set(header, fmt.Sprintf("203.0.113.%d", i))
-				require.Equal(t, http.StatusOK, api.send(t, req).Status)
+				require.Equal(t, http.StatusOK, api.Send(t, req).Status)
 			}
 			require.Equal(t, 1, strings.Count(logs.String(), "--client-ip-header (CONDUIT_CLIENT_IP_HEADER) is not set"), logs.String())
 			require.Contains(t, logs.String(), "level=WARN")
@@ -340,53 +342,47 @@ func TestProxyHeaderWithoutClientIPHeader(t *testing.T) {
 		})
 	}
 	t.Run("HeaderSet", func(t *testing.T) {
-		cfg := testConfig()
+		cfg := apitest.Config()
 		cfg.RateLimit.ClientIPHeader = "X-Forwarded-For"
 		api, logs := newLoggedTestAPI(t, cfg)
-		req := newGraphQLRequest(t, `{ __typename }`)
+		req := apitest.NewGraphQLRequest(t, `{ __typename }`)
 		req.Header.Set("X-Forwarded-For", "203.0.113.1")
-		require.Equal(t, http.StatusOK, api.send(t, req).Status)
+		require.Equal(t, http.StatusOK, api.Send(t, req).Status)
 		require.NotContains(t, logs.String(), "client-ip-header")
 	})
 }
 
 // newLoggedTestAPI serves on SQLite and keeps what the server logs.
-func newLoggedTestAPI(t *testing.T, cfg cli.Config) (*testAPI, *testenv.Buffer) {
+func newLoggedTestAPI(t *testing.T, cfg cli.Config) (*apitest.API, *testenv.Buffer) {
 	logs := &testenv.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	hub := pubsub.NewMemory(pubsub.Options{Logger: log})
 	t.Cleanup(func() { hub.Close() })
-	return newTestAPIWithLog(t, testenv.SQLite(t), cfg, nil, hub, log), logs
-}
-
-func httptestGet(api *testAPI, path string) *httptest.ResponseRecorder {
-	rec := httptest.NewRecorder()
-	api.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
-	return rec
+	return apitest.NewWithLog(t, testenv.SQLite(t), cfg, nil, hub, log), logs
 }
 
 // TestInternalError checks what a client sees when the database fails: a
 // generic message naming the request id, never the driver's words.
 func TestInternalError(t *testing.T) {
-	api := newTestAPI(t, testenv.SQLite(t))
-	user := api.mustSignUp(t, "unlucky")
-	require.NoError(t, api.db.Close())
+	api := apitest.New(t, testenv.SQLite(t))
+	user := api.MustSignUp(t, "unlucky")
+	require.NoError(t, api.DB.Close())
 
-	req := newGraphQLRequest(t, `{ user(username: "unlucky") { username } }`)
+	req := apitest.NewGraphQLRequest(t, `{ user(username: "unlucky") { username } }`)
 	req.Header.Set("X-Request-ID", "req-42")
-	resp := api.send(t, req)
+	resp := api.Send(t, req)
 	require.Equal(t, http.StatusOK, resp.Status)
-	require.Equal(t, "INTERNAL_SERVER_ERROR", resp.code())
+	require.Equal(t, "INTERNAL_SERVER_ERROR", resp.Code())
 	require.Equal(t, "req-42", resp.Errors[0].Extensions.RequestID)
 	require.Contains(t, resp.Errors[0].Message, "req-42")
 	require.NotContains(t, strings.ToLower(resp.Errors[0].Message), "sql")
 
 	rec := httptest.NewRecorder()
-	req = newGraphQLRequest(t, `{ viewer { username } }`)
+	req = apitest.NewGraphQLRequest(t, `{ viewer { username } }`)
 	req.Header.Set("Authorization", "Bearer "+user.Token)
-	api.handler.ServeHTTP(rec, req)
+	api.Handler.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code, "a token that cannot be checked is not taken as anonymous")
-	require.Equal(t, http.StatusServiceUnavailable, httptestGet(api, "/readyz").Code)
+	require.Equal(t, http.StatusServiceUnavailable, apitest.HTTPGet(api, "/readyz").Code)
 }
 
 // TestReadyzRefusedWrites: /readyz answered 200 while the database refused
@@ -398,16 +394,16 @@ func TestReadyzRefusedWrites(t *testing.T) {
 		db, err := store.Open(context.Background(), dsn)
 		require.NoError(t, err)
 		t.Cleanup(func() { db.Close() })
-		d := deps{db: db, events: pubsub.NewMemory(pubsub.Options{Logger: slog.New(slog.DiscardHandler)}), stopping: make(chan struct{})}
-		api := &testAPI{handler: newHandler(testConfig(), d, slog.New(slog.DiscardHandler)), db: db}
-		rec := httptestGet(api, "/readyz")
+		d := app.Deps{DB: db, Events: pubsub.NewMemory(pubsub.Options{Logger: slog.New(slog.DiscardHandler)}), Stopping: make(chan struct{})}
+		api := &apitest.API{Handler: app.NewHandler(apitest.Config(), d, slog.New(slog.DiscardHandler)), DB: db}
+		rec := apitest.HTTPGet(api, "/readyz")
 		var body map[string]string
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), rec.Body.String())
 		return rec.Code, body
 	}
 	t.Run("sqlite", func(t *testing.T) {
 		path := testenv.SQLite(t)
-		newTestAPI(t, path) // migrated
+		apitest.New(t, path) // migrated
 		code, body := readyz(t, path)
 		require.Equal(t, http.StatusOK, code, body)
 		size := fileSize(t, path)
@@ -428,7 +424,7 @@ func TestReadyzRefusedWrites(t *testing.T) {
 		// Lazily: the mapped wal-index of a closed database stays mapped.
 		t.Cleanup(func() { _ = exec.Command("umount", "--lazy", dir).Run() })
 		path := filepath.Join(dir, "conduit.db")
-		newTestAPI(t, path)
+		apitest.New(t, path)
 		code, body := readyz(t, path)
 		require.Equal(t, http.StatusOK, code, body)
 
@@ -447,7 +443,7 @@ func TestReadyzRefusedWrites(t *testing.T) {
 	})
 	t.Run("pg", func(t *testing.T) {
 		dsn := testenv.Postgres(t)
-		newTestAPI(t, dsn) // migrated
+		apitest.New(t, dsn) // migrated
 		code, body := readyz(t, dsn)
 		require.Equal(t, http.StatusOK, code, body)
 

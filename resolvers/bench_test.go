@@ -1,4 +1,4 @@
-package main
+package resolvers_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conduit-graphql/conduit/internal/apitest"
 	"github.com/conduit-graphql/conduit/internal/auth"
 	"github.com/conduit-graphql/conduit/internal/cli"
 	"github.com/conduit-graphql/conduit/internal/conduit"
@@ -20,14 +21,14 @@ import (
 // benchConfig runs every request: the response cache, which would answer
 // the repeated requests of a benchmark from memory, is off.
 func benchConfig() cli.Config {
-	cfg := testConfig()
+	cfg := apitest.Config()
 	cfg.ResponseCacheBytes = 0
 	return cfg
 }
 
 // benchAPI serves a seeded SQLite database (400 users, 4,000 articles,
 // 20,000 comments) and returns a signed-in token too.
-func benchAPI(b *testing.B) (*testAPI, string) {
+func benchAPI(b *testing.B) (*apitest.API, string) {
 	b.Helper()
 	dsn := testenv.SQLite(b)
 	ctx := context.Background()
@@ -42,19 +43,19 @@ func benchAPI(b *testing.B) (*testAPI, string) {
 	if _, err := cli.SeedDB(ctx, db, store.SeedOptions{Users: 400, Articles: 4000, Comments: 20000, Seed: 7}); err != nil {
 		b.Fatal(err)
 	}
-	api := newTestAPIWith(b, dsn, benchConfig())
+	api := apitest.NewWith(b, dsn, benchConfig())
 	u, err := store.NewUserService(db, auth.NewArgon2()).UserByID(ctx, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
-	token, err := auth.NewTokens([]byte(testConfig().JWTSecret), 0).Issue(u)
+	token, err := auth.NewTokens([]byte(apitest.Config().JWTSecret), 0).Issue(u)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return api, token
 }
 
-func benchQuery(b *testing.B, api *testAPI, token, query string, vars map[string]any) {
+func benchQuery(b *testing.B, api *apitest.API, token, query string, vars map[string]any) {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -65,7 +66,7 @@ func benchQuery(b *testing.B, api *testAPI, token, query string, vars map[string
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
 		rec := httptest.NewRecorder()
-		api.handler.ServeHTTP(rec, req)
+		api.Handler.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
 			b.Fatalf("%d %s", rec.Code, rec.Body.String())
 		}
@@ -84,11 +85,11 @@ func BenchmarkPages(b *testing.B) {
 	b.Run("BenchHomeSignedIn", func(b *testing.B) { benchQuery(b, api, token, benchHomeSignedInQuery, nil) })
 	b.Run("BenchList100", func(b *testing.B) { benchQuery(b, api, "", benchList100Query, nil) })
 	b.Run("BenchHomeAnonymousCached", func(b *testing.B) {
-		cached := newTestAPIWith(b, api.dsn, testConfig())
+		cached := apitest.NewWith(b, api.DSN, apitest.Config())
 		benchQuery(b, cached, "", benchHomeQuery, nil)
 	})
 	b.Run("StoreOnly", func(b *testing.B) {
-		articles := store.NewArticleService(api.db)
+		articles := store.NewArticleService(api.DB)
 		ctx := context.Background()
 		b.ReportAllocs()
 		for b.Loop() {
@@ -109,7 +110,7 @@ const (
 // BenchmarkTypename measures the fixed cost of a request: the middleware,
 // the transport and gqlgen around an operation that reads nothing.
 func BenchmarkTypename(b *testing.B) {
-	api := newTestAPIWith(b, testenv.SQLite(b), benchConfig())
+	api := apitest.NewWith(b, testenv.SQLite(b), benchConfig())
 	benchQuery(b, api, "", `{ __typename }`, nil)
 }
 
@@ -119,7 +120,7 @@ func BenchmarkTypename(b *testing.B) {
 // comment, so that the query cache never answers. Its "ms/refusal" should
 // stay far under 50.
 func BenchmarkRepeatedFieldsRefused(b *testing.B) {
-	api := newTestAPIWith(b, testenv.SQLite(b), benchConfig())
+	api := apitest.NewWith(b, testenv.SQLite(b), benchConfig())
 	doc := "{ " + strings.Repeat("__typename ", 9990) + "}"
 	b.ReportAllocs()
 	n := 0
@@ -129,7 +130,7 @@ func BenchmarkRepeatedFieldsRefused(b *testing.B) {
 		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
-		api.handler.ServeHTTP(rec, req)
+		api.Handler.ServeHTTP(rec, req)
 		if !bytes.Contains(rec.Body.Bytes(), []byte(`"QUERY_TOO_COMPLEX"`)) {
 			b.Fatalf("%d %s", rec.Code, rec.Body.String())
 		}

@@ -1,4 +1,4 @@
-package main
+package httpapi_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/conduit-graphql/conduit/internal/apitest"
 	"github.com/conduit-graphql/conduit/internal/conduit"
 	"github.com/conduit-graphql/conduit/internal/store"
 	"github.com/conduit-graphql/conduit/internal/testenv"
@@ -25,23 +26,23 @@ const cachedArticleQuery = `query($slug: String!) { article(slug: $slug) { title
 // again, and never with an answer that a commit made stale, on either
 // database.
 func TestResponseCache(t *testing.T) {
-	eachDSN(t, testResponseCache)
+	apitest.EachDSN(t, testResponseCache)
 }
 
 // fromCache fails the test unless fn's requests were answered from the
 // response cache: without reading data (on PostgreSQL each costs one
-// statement that reads the snapshot, which statements leaves out). There a
+// statement that reads the snapshot, which API.Statements leaves out). There a
 // commit anywhere on the server makes every answer stale, the test
 // server's housekeeping included, so fn gets a few tries.
-func (a *testAPI) fromCache(t *testing.T, fn func()) {
+func fromCache(t *testing.T, a *apitest.API, fn func()) {
 	t.Helper()
 	tries := 1
-	if a.db.Dialect() == store.DialectPostgres {
+	if a.DB.Dialect() == store.DialectPostgres {
 		tries = 3
 	}
 	var got int64
 	for range tries {
-		if got = a.statements(fn); got == 0 {
+		if got = a.Statements(fn); got == 0 {
 			return
 		}
 	}
@@ -49,34 +50,34 @@ func (a *testAPI) fromCache(t *testing.T, fn func()) {
 }
 
 func testResponseCache(t *testing.T, dsn string) {
-	api := newTestAPI(t, dsn)
-	ann, bob := api.mustSignUp(t, "ann"), api.mustSignUp(t, "bob")
-	art := api.mustCreateArticle(t, ann, "Cached Article")
+	api := apitest.New(t, dsn)
+	ann, bob := api.MustSignUp(t, "ann"), api.MustSignUp(t, "bob")
+	art := api.MustCreateArticle(t, ann, "Cached Article")
 	vars := map[string]any{"slug": art.Slug}
 	read := func(token string) string {
 		t.Helper()
-		resp := api.post(t, token, cachedArticleQuery, vars)
+		resp := api.Post(t, token, cachedArticleQuery, vars)
 		require.Empty(t, resp.Errors)
 		return string(resp.Data)
 	}
 
 	first := read("")
-	api.fromCache(t, func() { require.Equal(t, first, read("")) })
+	fromCache(t, api, func() { require.Equal(t, first, read("")) })
 
 	t.Run("ViewerOwnAnswer", func(t *testing.T) {
-		api.post(t, bob.Token, `mutation($id: ID!) { favoriteArticle(input: {articleId: $id}) { article { id } } }`, map[string]any{"id": art.ID})
+		api.Post(t, bob.Token, `mutation($id: ID!) { favoriteArticle(input: {articleId: $id}) { article { id } } }`, map[string]any{"id": art.ID})
 		require.JSONEq(t, `{"article": {"title": "Cached Article", "favoritesCount": 1, "viewerHasFavorited": true, "commentsCount": 0}}`, read(bob.Token))
 		require.JSONEq(t, `{"article": {"title": "Cached Article", "favoritesCount": 1, "viewerHasFavorited": false, "commentsCount": 0}}`, read(ann.Token))
 		require.JSONEq(t, `{"article": {"title": "Cached Article", "favoritesCount": 1, "viewerHasFavorited": false, "commentsCount": 0}}`, read(""))
 		// Each viewer's answer is then reused for that viewer only.
-		api.fromCache(t, func() {
+		fromCache(t, api, func() {
 			require.Contains(t, read(bob.Token), `"viewerHasFavorited":true`)
 			require.Contains(t, read(ann.Token), `"viewerHasFavorited":false`)
 		})
 	})
 
 	t.Run("WriteThroughTheAPI", func(t *testing.T) {
-		api.mustAddComment(t, ann, art.ID, "First!")
+		api.MustAddComment(t, ann, art.ID, "First!")
 		require.Contains(t, read(""), `"commentsCount":1`)
 	})
 
@@ -90,7 +91,7 @@ func testResponseCache(t *testing.T, dsn string) {
 		before := read("")
 		require.Equal(t, before, read(""))
 		title := "Renamed Elsewhere"
-		_, err = store.NewArticleService(other).UpdateArticle(context.Background(), mustParseUserID(t, ann.ID), mustParseID(t, art.ID), conduit.ArticleUpdate{Title: &title})
+		_, err = store.NewArticleService(other).UpdateArticle(context.Background(), mustParseUserID(t, ann.ID), apitest.MustParseID(t, art.ID), conduit.ArticleUpdate{Title: &title})
 		require.NoError(t, err)
 		// The slug follows the title: the old one names no article now.
 		require.JSONEq(t, `{"article": null}`, read(""))
@@ -98,57 +99,57 @@ func testResponseCache(t *testing.T, dsn string) {
 
 	t.Run("GET", func(t *testing.T) {
 		q := `query($slug: String!) { article(slug: $slug) { title } }`
-		first := api.get(t, q, vars)
+		first := api.Get(t, q, vars)
 		require.Empty(t, first.Errors)
-		api.fromCache(t, func() { require.Equal(t, string(first.Data), string(api.get(t, q, vars).Data)) })
+		fromCache(t, api, func() { require.Equal(t, string(first.Data), string(api.Get(t, q, vars).Data)) })
 	})
 
 	t.Run("ClientThatAcceptsStreams", func(t *testing.T) {
 		// urql's default Accept lists event streams and multipart after
 		// JSON: its queries are answered in JSON, and kept.
 		send := func() string {
-			req := newGraphQLRequest(t, `{ articles(first: 3) { totalCount } }`)
+			req := apitest.NewGraphQLRequest(t, `{ articles(first: 3) { totalCount } }`)
 			req.Header.Set("Accept", "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed")
-			resp := api.send(t, req)
+			resp := api.Send(t, req)
 			require.Empty(t, resp.Errors)
 			return string(resp.Data)
 		}
 		first := send()
-		api.fromCache(t, func() { require.Equal(t, first, send()) })
+		fromCache(t, api, func() { require.Equal(t, first, send()) })
 	})
 
 	t.Run("ErrorsAreNotKept", func(t *testing.T) {
 		stored := func() string {
-			return regexp.MustCompile(`conduit_response_cache_stored_total \d+`).FindString(httptestGet(api, "/metrics").Body.String())
+			return regexp.MustCompile(`conduit_response_cache_stored_total \d+`).FindString(apitest.HTTPGet(api, "/metrics").Body.String())
 		}
 		before := stored()
 		require.NotEmpty(t, before)
 		for range 2 {
-			require.Equal(t, "BAD_USER_INPUT", api.post(t, "", `{ node(id: "not-an-id") { id } }`, nil).code())
+			require.Equal(t, "BAD_USER_INPUT", api.Post(t, "", `{ node(id: "not-an-id") { id } }`, nil).Code())
 		}
 		require.Equal(t, before, stored(), "an answer with an error was kept")
 		// A refused credential never gets the anonymous answer.
-		require.JSONEq(t, `{"viewer": null}`, string(api.post(t, "", `{ viewer { username } }`, nil).Data))
-		require.Equal(t, "UNAUTHENTICATED", api.post(t, "not-a-token", `{ viewer { username } }`, nil).code())
+		require.JSONEq(t, `{"viewer": null}`, string(api.Post(t, "", `{ viewer { username } }`, nil).Data))
+		require.Equal(t, "UNAUTHENTICATED", api.Post(t, "not-a-token", `{ viewer { username } }`, nil).Code())
 	})
 
 	t.Run("MutationsRunEachTime", func(t *testing.T) {
 		fav := `mutation($id: ID!) { favoriteArticle(input: {articleId: $id}) { article { favoritesCount } } }`
 		unfav := `mutation($id: ID!) { unfavoriteArticle(input: {articleId: $id}) { article { favoritesCount } } }`
 		for range 2 {
-			require.Contains(t, string(api.post(t, ann.Token, fav, map[string]any{"id": art.ID}).Data), `"favoritesCount":2`)
-			require.Contains(t, string(api.post(t, ann.Token, unfav, map[string]any{"id": art.ID}).Data), `"favoritesCount":1`)
+			require.Contains(t, string(api.Post(t, ann.Token, fav, map[string]any{"id": art.ID}).Data), `"favoritesCount":2`)
+			require.Contains(t, string(api.Post(t, ann.Token, unfav, map[string]any{"id": art.ID}).Data), `"favoritesCount":1`)
 		}
 	})
 
 	t.Run("ContentTypeStillChecked", func(t *testing.T) {
 		read("")
-		req := newGraphQLRequest(t, `{ __typename }`)
-		api.send(t, req)
-		req = newGraphQLRequest(t, `{ __typename }`)
+		req := apitest.NewGraphQLRequest(t, `{ __typename }`)
+		api.Send(t, req)
+		req = apitest.NewGraphQLRequest(t, `{ __typename }`)
 		req.Header.Set("Content-Type", "text/plain")
 		rec := httptest.NewRecorder()
-		api.handler.ServeHTTP(rec, req)
+		api.Handler.ServeHTTP(rec, req)
 		require.Equal(t, http.StatusUnsupportedMediaType, rec.Code)
 	})
 }
@@ -156,28 +157,28 @@ func testResponseCache(t *testing.T, dsn string) {
 // TestResponseCache_Bounded: the cache keeps at most its size, and a
 // cache of 0 bytes is off.
 func TestResponseCache_Bounded(t *testing.T) {
-	cfg := testConfig()
+	cfg := apitest.Config()
 	cfg.ResponseCacheBytes = 2 << 10
-	api := newTestAPIWith(t, testenv.SQLite(t), cfg)
-	ann := api.mustSignUp(t, "ann")
-	long := api.mustCreateArticle(t, ann, "Long "+strings.Repeat("x", 190))
+	api := apitest.NewWith(t, testenv.SQLite(t), cfg)
+	ann := api.MustSignUp(t, "ann")
+	long := api.MustCreateArticle(t, ann, "Long "+strings.Repeat("x", 190))
 	// An answer over the whole budget is never kept.
 	q := `query($slug: String!) { a: article(slug: $slug) { title } b: article(slug: $slug) { title } c: article(slug: $slug) { title } d: article(slug: $slug) { title } e: article(slug: $slug) { title } f: article(slug: $slug) { title } g: article(slug: $slug) { title } h: article(slug: $slug) { title } i: article(slug: $slug) { title } j: article(slug: $slug) { title } k: article(slug: $slug) { title } l: article(slug: $slug) { title } m: article(slug: $slug) { title } n: article(slug: $slug) { title } o: article(slug: $slug) { title } p: article(slug: $slug) { title } }`
 	big := map[string]any{"slug": long.Slug}
-	require.Greater(t, len(api.post(t, "", q, big).Data), 2<<10)
-	require.NotZero(t, api.statements(func() { api.post(t, "", q, big) }), "an answer over the budget was kept")
+	require.Greater(t, len(api.Post(t, "", q, big).Data), 2<<10)
+	require.NotZero(t, api.Statements(func() { api.Post(t, "", q, big) }), "an answer over the budget was kept")
 	// Small ones are kept, the oldest dropped first when full.
-	small := func(i int) { api.post(t, "", `{ articles(first: `+strconv.Itoa(i)+`) { totalCount } }`, nil) }
+	small := func(i int) { api.Post(t, "", `{ articles(first: `+strconv.Itoa(i)+`) { totalCount } }`, nil) }
 	for i := 1; i <= 40; i++ {
 		small(i)
 	}
-	require.Zero(t, api.statements(func() { small(40) }), "the newest answer was dropped")
-	require.NotZero(t, api.statements(func() { small(1) }), "the oldest answer outlived the budget")
+	require.Zero(t, api.Statements(func() { small(40) }), "the newest answer was dropped")
+	require.NotZero(t, api.Statements(func() { small(1) }), "the oldest answer outlived the budget")
 
 	cfg.ResponseCacheBytes = 0
-	off := newTestAPIWith(t, testenv.SQLite(t), cfg)
-	off.post(t, "", `{ articles(first: 1) { totalCount } }`, nil)
-	require.NotZero(t, off.statements(func() { off.post(t, "", `{ articles(first: 1) { totalCount } }`, nil) }))
+	off := apitest.NewWith(t, testenv.SQLite(t), cfg)
+	off.Post(t, "", `{ articles(first: 1) { totalCount } }`, nil)
+	require.NotZero(t, off.Statements(func() { off.Post(t, "", `{ articles(first: 1) { totalCount } }`, nil) }))
 }
 
 func mustParseUserID(t *testing.T, gid string) int64 {
@@ -191,11 +192,11 @@ func mustParseUserID(t *testing.T, gid string) int64 {
 // the same HTTP caching headers as a computed one, and a matching
 // If-None-Match still gets 304.
 func TestResponseCache_PublicGET(t *testing.T) {
-	cfg := testConfig()
+	cfg := apitest.Config()
 	cfg.PublicMaxAge = 5 * time.Second
-	api := newTestAPIWith(t, testenv.SQLite(t), cfg)
-	ann := api.mustSignUp(t, "ann")
-	api.mustCreateArticle(t, ann, "Public")
+	api := apitest.NewWith(t, testenv.SQLite(t), cfg)
+	ann := api.MustSignUp(t, "ann")
+	api.MustCreateArticle(t, ann, "Public")
 	get := func(etag string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, "/graphql?query="+url.QueryEscape(`{ articles(first: 5) { nodes { title } } }`), nil)
 		req.Header.Set("Accept", "application/graphql-response+json")
@@ -203,7 +204,7 @@ func TestResponseCache_PublicGET(t *testing.T) {
 			req.Header.Set("If-None-Match", etag)
 		}
 		rec := httptest.NewRecorder()
-		api.handler.ServeHTTP(rec, req)
+		api.Handler.ServeHTTP(rec, req)
 		return rec
 	}
 	first := get("")
@@ -211,13 +212,13 @@ func TestResponseCache_PublicGET(t *testing.T) {
 	etag := first.Header().Get("ETag")
 	require.NotEmpty(t, etag)
 	var again *httptest.ResponseRecorder
-	require.Zero(t, api.statements(func() { again = get("") }), "not answered from the response cache")
+	require.Zero(t, api.Statements(func() { again = get("") }), "not answered from the response cache")
 	require.Equal(t, first.Body.String(), again.Body.String())
 	for _, h := range []string{"ETag", "Cache-Control", "Vary", "Content-Type"} {
 		require.Equal(t, first.Header().Get(h), again.Header().Get(h), h)
 	}
 	var notModified *httptest.ResponseRecorder
-	require.Zero(t, api.statements(func() { notModified = get(etag) }))
+	require.Zero(t, api.Statements(func() { notModified = get(etag) }))
 	require.Equal(t, http.StatusNotModified, notModified.Code)
 	require.Empty(t, notModified.Body.String())
 }

@@ -1,7 +1,8 @@
-package main
+package resolvers_test
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/conduit-graphql/conduit/internal/apitest"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
@@ -26,8 +28,8 @@ var whoNames = [...]string{"anonymous", "other", "owner"}
 // authzFixture is what one request of the table works on, made fresh for
 // each request: ann owns an article and a comment on it; bob is another user.
 type authzFixture struct {
-	api              *testAPI
-	ann, bob         testUser
+	api              *apitest.API
+	ann, bob         apitest.User
 	article, comment string
 }
 
@@ -37,7 +39,7 @@ type authzCase struct {
 	request func(f *authzFixture, n int) (query string, vars map[string]any)
 	want    [3]string
 	// after checks the outcome as one who; resp is what the request got.
-	after func(t *testing.T, f *authzFixture, who int, resp gqlResponse)
+	after func(t *testing.T, f *authzFixture, who int, resp apitest.Response)
 }
 
 // TestAuthorization runs every mutation of the schema, and every field the
@@ -45,28 +47,30 @@ type authzCase struct {
 // and checks the contract's code for each. A mutation or private field
 // without a row fails the test.
 func TestAuthorization(t *testing.T) {
-	schema, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: schemaSDL})
+	sdl, err := os.ReadFile("../schema.graphqls")
+	require.NoError(t, err)
+	schema, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(sdl)})
 	require.NoError(t, err)
 
-	api := newTestAPI(t, testenv.SQLite(t))
-	ann, bob := api.mustSignUp(t, "ann"), api.mustSignUp(t, "bob")
+	api := apitest.New(t, testenv.SQLite(t))
+	ann, bob := api.MustSignUp(t, "ann"), api.MustSignUp(t, "bob")
 	var fresh atomic.Int64
 	fixture := func(t *testing.T) *authzFixture {
-		article := api.mustCreateArticle(t, ann, fmt.Sprintf("Owned %d", fresh.Add(1)))
-		return &authzFixture{api: api, ann: ann, bob: bob, article: article.ID, comment: api.mustAddComment(t, ann, article.ID, "mine")}
+		article := api.MustCreateArticle(t, ann, fmt.Sprintf("Owned %d", fresh.Add(1)))
+		return &authzFixture{api: api, ann: ann, bob: bob, article: article.ID, comment: api.MustAddComment(t, ann, article.ID, "mine")}
 	}
-	articleExists := func(t *testing.T, f *authzFixture, who int, resp gqlResponse) {
+	articleExists := func(t *testing.T, f *authzFixture, who int, resp apitest.Response) {
 		if who == owner {
 			return
 		}
 		var out struct{ Node *struct{ Title string } }
-		f.api.post(t, "", `query($id: ID!) { node(id: $id) { ... on Article { title } } }`, map[string]any{"id": f.article}).decode(t, &out)
+		f.api.Post(t, "", `query($id: ID!) { node(id: $id) { ... on Article { title } } }`, map[string]any{"id": f.article}).Decode(t, &out)
 		require.NotNil(t, out.Node, "the article is still there")
 		require.True(t, strings.HasPrefix(out.Node.Title, "Owned "), "the article is unchanged: %q", out.Node.Title)
 	}
 	commentCount := func(t *testing.T, f *authzFixture) int {
 		var out struct{ Node struct{ CommentsCount int } }
-		f.api.post(t, "", `query($id: ID!) { node(id: $id) { ... on Article { commentsCount } } }`, map[string]any{"id": f.article}).decode(t, &out)
+		f.api.Post(t, "", `query($id: ID!) { node(id: $id) { ... on Article { commentsCount } } }`, map[string]any{"id": f.article}).Decode(t, &out)
 		return out.Node.CommentsCount
 	}
 	unauth := "UNAUTHENTICATED"
@@ -75,13 +79,13 @@ func TestAuthorization(t *testing.T) {
 		"signUp": {
 			request: func(f *authzFixture, n int) (string, map[string]any) {
 				name := fmt.Sprintf("new%d", n)
-				return signUpMutation, map[string]any{"u": name, "e": name + "@example.com", "p": "password123"}
+				return apitest.SignUpMutation, map[string]any{"u": name, "e": name + "@example.com", "p": "password123"}
 			},
 			want: [3]string{"", "", ""},
 		},
 		"signIn": {
 			request: func(f *authzFixture, n int) (string, map[string]any) {
-				return signInMutation, map[string]any{"e": f.ann.Email, "p": "password123"}
+				return apitest.SignInMutation, map[string]any{"e": f.ann.Email, "p": "password123"}
 			},
 			want: [3]string{"", "", ""},
 		},
@@ -90,12 +94,12 @@ func TestAuthorization(t *testing.T) {
 				return `mutation($b: String) { updateViewer(input: {bio: $b}) { user { username bio } } }`, map[string]any{"b": fmt.Sprintf("bio %d", n)}
 			},
 			want: [3]string{unauth, "", ""},
-			after: func(t *testing.T, f *authzFixture, who int, resp gqlResponse) {
+			after: func(t *testing.T, f *authzFixture, who int, resp apitest.Response) {
 				if who == otherUser {
 					var out struct {
 						UpdateViewer struct{ User struct{ Username string } }
 					}
-					resp.decode(t, &out)
+					resp.Decode(t, &out)
 					require.Equal(t, "bob", out.UpdateViewer.User.Username, "another user changes only their own account")
 				}
 			},
@@ -114,7 +118,7 @@ func TestAuthorization(t *testing.T) {
 		},
 		"createArticle": {
 			request: func(f *authzFixture, n int) (string, map[string]any) {
-				return createArticleMutation, map[string]any{"in": map[string]any{"title": fmt.Sprintf("New %d", n), "description": "d", "body": "b"}}
+				return apitest.CreateArticleMutation, map[string]any{"in": map[string]any{"title": fmt.Sprintf("New %d", n), "description": "d", "body": "b"}}
 			},
 			want: [3]string{unauth, "", ""},
 		},
@@ -146,10 +150,10 @@ func TestAuthorization(t *testing.T) {
 		},
 		"addComment": {
 			request: func(f *authzFixture, n int) (string, map[string]any) {
-				return addCommentMutation, map[string]any{"id": f.article, "body": "hello"}
+				return apitest.AddCommentMutation, map[string]any{"id": f.article, "body": "hello"}
 			},
 			want: [3]string{unauth, "", ""},
-			after: func(t *testing.T, f *authzFixture, who int, resp gqlResponse) {
+			after: func(t *testing.T, f *authzFixture, who int, resp apitest.Response) {
 				want := map[int]int{anonymous: 1, otherUser: 2, owner: 2}[who]
 				require.Equal(t, want, commentCount(t, f), "a comment is added only when signed in")
 			},
@@ -159,7 +163,7 @@ func TestAuthorization(t *testing.T) {
 				return `mutation($id: ID!) { deleteComment(input: {id: $id}) { deletedCommentId } }`, map[string]any{"id": f.comment}
 			},
 			want: [3]string{unauth, "FORBIDDEN", ""},
-			after: func(t *testing.T, f *authzFixture, who int, resp gqlResponse) {
+			after: func(t *testing.T, f *authzFixture, who int, resp apitest.Response) {
 				want := map[int]int{anonymous: 1, otherUser: 1, owner: 0}[who]
 				require.Equal(t, want, commentCount(t, f), "only the author deletes a comment")
 			},
@@ -171,7 +175,7 @@ func TestAuthorization(t *testing.T) {
 		"Query.viewer": {
 			request: func(f *authzFixture, n int) (string, map[string]any) { return `{ viewer { username email } }`, nil },
 			want:    [3]string{"", "", ""},
-			after: func(t *testing.T, f *authzFixture, who int, resp gqlResponse) {
+			after: func(t *testing.T, f *authzFixture, who int, resp apitest.Response) {
 				want := map[int]string{anonymous: `{"viewer": null}`, otherUser: `{"viewer": {"username": "bob", "email": "bob@example.com"}}`, owner: `{"viewer": {"username": "ann", "email": "ann@example.com"}}`}[who]
 				require.JSONEq(t, want, string(resp.Data))
 			},
@@ -179,7 +183,7 @@ func TestAuthorization(t *testing.T) {
 		"Query.feed": {
 			request: func(f *authzFixture, n int) (string, map[string]any) { return `{ feed(first: 5) { totalCount } }`, nil },
 			want:    [3]string{unauth, "", ""},
-			after: func(t *testing.T, f *authzFixture, who int, resp gqlResponse) {
+			after: func(t *testing.T, f *authzFixture, who int, resp apitest.Response) {
 				if who == anonymous {
 					require.JSONEq(t, `null`, string(resp.Data), "no feed for nobody")
 				}
@@ -190,7 +194,7 @@ func TestAuthorization(t *testing.T) {
 				return `{ user(username: "ann") { email } }`, nil
 			},
 			want: [3]string{"", "", ""},
-			after: func(t *testing.T, f *authzFixture, who int, resp gqlResponse) {
+			after: func(t *testing.T, f *authzFixture, who int, resp apitest.Response) {
 				want := map[int]string{anonymous: `null`, otherUser: `null`, owner: `"ann@example.com"`}[who]
 				require.JSONEq(t, `{"user": {"email": `+want+`}}`, string(resp.Data))
 			},
@@ -200,7 +204,7 @@ func TestAuthorization(t *testing.T) {
 				return `mutation($b: String) { updateViewer(input: {bio: $b}) { token } }`, map[string]any{"b": "no new password"}
 			},
 			want: [3]string{unauth, "", ""},
-			after: func(t *testing.T, f *authzFixture, who int, resp gqlResponse) {
+			after: func(t *testing.T, f *authzFixture, who int, resp apitest.Response) {
 				if who != anonymous {
 					require.JSONEq(t, `{"updateViewer": {"token": null}}`, string(resp.Data), "no token without a new password")
 				}
@@ -209,10 +213,10 @@ func TestAuthorization(t *testing.T) {
 		"AuthPayload.token": {
 			// Only the password gets a token, whoever asks.
 			request: func(f *authzFixture, n int) (string, map[string]any) {
-				return signInMutation, map[string]any{"e": f.ann.Email, "p": "wrong-password"}
+				return apitest.SignInMutation, map[string]any{"e": f.ann.Email, "p": "wrong-password"}
 			},
 			want: [3]string{unauth, unauth, unauth},
-			after: func(t *testing.T, f *authzFixture, who int, resp gqlResponse) {
+			after: func(t *testing.T, f *authzFixture, who int, resp apitest.Response) {
 				require.JSONEq(t, `null`, string(resp.Data))
 			},
 		},
@@ -252,8 +256,8 @@ func TestAuthorization(t *testing.T) {
 						token := map[int]string{anonymous: "", otherUser: f.bob.Token, owner: f.ann.Token}[who]
 						n++
 						query, vars := c.request(f, n)
-						resp := f.api.post(t, token, query, vars)
-						require.Equal(t, want, resp.code(), "%s as %s: %+v", name, whoNames[who], resp.Errors)
+						resp := f.api.Post(t, token, query, vars)
+						require.Equal(t, want, resp.Code(), "%s as %s: %+v", name, whoNames[who], resp.Errors)
 						if want != "" {
 							require.Len(t, resp.Errors, 1)
 							require.Equal(t, 200, resp.Status, "the contract answers field errors with 200")

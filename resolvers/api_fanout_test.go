@@ -1,4 +1,4 @@
-package main
+package resolvers_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conduit-graphql/conduit/graph"
+	"github.com/conduit-graphql/conduit/internal/apitest"
 	"github.com/conduit-graphql/conduit/internal/testenv"
 )
 
@@ -32,48 +33,48 @@ type articleUpdate struct {
 
 // subscribeMany opens sockets as the user with token ("" for anonymous),
 // each with perSocket articleUpdated subscriptions of article.
-func subscribeMany(t *testing.T, api *testAPI, srv *httptest.Server, token, article string, sockets, perSocket int) []*wsClient {
+func subscribeMany(t *testing.T, api *apitest.API, srv *httptest.Server, token, article string, sockets, perSocket int) []*apitest.WSClient {
 	t.Helper()
 	return subscribeManyTo(t, api, srv, articleUpdatedSub, token, article, sockets, perSocket)
 }
 
 // subscribeManyTo is subscribeMany with another subscription of article.
-func subscribeManyTo(t *testing.T, api *testAPI, srv *httptest.Server, query, token, article string, sockets, perSocket int) []*wsClient {
+func subscribeManyTo(t *testing.T, api *apitest.API, srv *httptest.Server, query, token, article string, sockets, perSocket int) []*apitest.WSClient {
 	t.Helper()
-	before := api.db.Statements()
+	before := api.DB.Statements()
 	var init map[string]any
 	if token != "" {
 		init = map[string]any{"authorization": "Bearer " + token}
 	}
-	var cs []*wsClient
+	var cs []*apitest.WSClient
 	for range sockets {
-		c := mustDialWS(t, srv, protoTransportWS, init)
+		c := apitest.MustDialWS(t, srv, apitest.ProtoTransportWS, init)
 		for i := range perSocket {
-			c.subscribe(strconv.Itoa(i), query, map[string]any{"id": article})
+			c.Subscribe(strconv.Itoa(i), query, map[string]any{"id": article})
 		}
 		cs = append(cs, c)
 	}
 	// Each subscription reads its article once as it starts; it listens
 	// for events right after.
-	require.Eventually(t, func() bool { return api.db.Statements()-before >= int64(sockets*perSocket) }, 20*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return api.DB.Statements()-before >= int64(sockets*perSocket) }, 20*time.Second, 10*time.Millisecond)
 	time.Sleep(100 * time.Millisecond)
 	return cs
 }
 
 // receive reads one articleUpdated from every subscription of cs.
-func receive(t *testing.T, cs []*wsClient, perSocket int) []articleUpdate {
+func receive(t *testing.T, cs []*apitest.WSClient, perSocket int) []articleUpdate {
 	t.Helper()
 	var out []articleUpdate
 	for _, c := range cs {
 		seen := map[string]bool{}
 		for range perSocket {
-			m := c.next()
+			m := c.Next()
 			require.Equal(t, "next", m.Type, "%s", m.Payload)
 			require.False(t, seen[m.ID], "one event, one result per subscription")
 			seen[m.ID] = true
 			var resp struct {
 				Data   articleUpdate
-				Errors []gqlError
+				Errors []apitest.Error
 			}
 			require.NoError(t, json.Unmarshal(m.Payload, &resp))
 			require.Empty(t, resp.Errors)
@@ -88,11 +89,11 @@ func receive(t *testing.T, cs []*wsClient, perSocket int) []articleUpdate {
 // favorite toggles into 44,000 SQL statements. 200 subscribers now cost
 // what one does.
 func TestSubscriptionEventReadsShared(t *testing.T) {
-	eachDB(t, func(t *testing.T, api *testAPI) {
-		srv := httptest.NewServer(api.handler)
+	apitest.EachDB(t, func(t *testing.T, api *apitest.API) {
+		srv := httptest.NewServer(api.Handler)
 		defer srv.Close()
-		ann := api.mustSignUp(t, "ann")
-		a := api.mustCreateArticle(t, ann, "Popular", "go", "graphql")
+		ann := api.MustSignUp(t, "ann")
+		a := api.MustCreateArticle(t, ann, "Popular", "go", "graphql")
 
 		// statements counts what one new comment costs, the write and
 		// every subscriber's result included.
@@ -100,12 +101,12 @@ func TestSubscriptionEventReadsShared(t *testing.T) {
 			cs := subscribeMany(t, api, srv, "", a.ID, sockets, perSocket)
 			defer func() {
 				for _, c := range cs {
-					c.conn.CloseNow()
+					c.Conn.CloseNow()
 				}
 			}()
 			var got []articleUpdate
-			n := api.statements(func() {
-				api.mustAddComment(t, ann, a.ID, "one more")
+			n := api.Statements(func() {
+				api.MustAddComment(t, ann, a.ID, "one more")
 				got = receive(t, cs, perSocket)
 			})
 			require.Len(t, got, sockets*perSocket)
@@ -129,14 +130,14 @@ func TestSubscriptionEventReadsShared(t *testing.T) {
 			cs := subscribeManyTo(t, api, srv, sub, "", a.ID, sockets, perSocket)
 			defer func() {
 				for _, c := range cs {
-					c.conn.CloseNow()
+					c.Conn.CloseNow()
 				}
 			}()
-			return api.statements(func() {
-				api.mustAddComment(t, ann, a.ID, body)
+			return api.Statements(func() {
+				api.MustAddComment(t, ann, a.ID, body)
 				for _, c := range cs {
 					for range perSocket {
-						m := c.next()
+						m := c.Next()
 						require.Equal(t, "next", m.Type, "%s", m.Payload)
 						require.JSONEq(t, `{"data":{"commentAdded":{"body":"`+body+`","author":{"username":"ann","viewerIsFollowing":false}}}}`, string(m.Payload))
 					}
@@ -152,13 +153,13 @@ func TestSubscriptionEventReadsShared(t *testing.T) {
 // Subscribers share reads only with their own viewer: each still sees
 // its own viewerHasFavorited and viewerIsFollowing.
 func TestSubscriptionEventViewerFields(t *testing.T) {
-	eachDB(t, func(t *testing.T, api *testAPI) {
-		srv := httptest.NewServer(api.handler)
+	apitest.EachDB(t, func(t *testing.T, api *apitest.API) {
+		srv := httptest.NewServer(api.Handler)
 		defer srv.Close()
-		ann, bob, carl := api.mustSignUp(t, "ann"), api.mustSignUp(t, "bob"), api.mustSignUp(t, "carl")
-		a := api.mustCreateArticle(t, ann, "Watched")
-		api.post(t, bob.Token, favoriteMutation, map[string]any{"id": a.ID})
-		api.post(t, carl.Token, followMutation, map[string]any{"id": ann.ID})
+		ann, bob, carl := api.MustSignUp(t, "ann"), api.MustSignUp(t, "bob"), api.MustSignUp(t, "carl")
+		a := api.MustCreateArticle(t, ann, "Watched")
+		api.Post(t, bob.Token, favoriteMutation, map[string]any{"id": a.ID})
+		api.Post(t, carl.Token, apitest.FollowMutation, map[string]any{"id": ann.ID})
 
 		viewers := map[string]struct {
 			token                string
@@ -168,11 +169,11 @@ func TestSubscriptionEventViewerFields(t *testing.T) {
 			"carl":      {carl.Token, false, true},
 			"anonymous": {"", false, false},
 		}
-		clients := map[string][]*wsClient{}
+		clients := map[string][]*apitest.WSClient{}
 		for name, v := range viewers {
 			clients[name] = subscribeMany(t, api, srv, v.token, a.ID, 2, 3)
 		}
-		api.mustAddComment(t, ann, a.ID, "news")
+		api.MustAddComment(t, ann, a.ID, "news")
 		for name, v := range viewers {
 			for _, u := range receive(t, clients[name], 3) {
 				require.Equal(t, 1, u.ArticleUpdated.FavoritesCount, name)
@@ -182,7 +183,7 @@ func TestSubscriptionEventViewerFields(t *testing.T) {
 			}
 		}
 		// The next event is read afresh: bob's unfavorite shows to all.
-		api.post(t, bob.Token, unfavoriteMutation, map[string]any{"id": a.ID})
+		api.Post(t, bob.Token, unfavoriteMutation, map[string]any{"id": a.ID})
 		for name := range viewers {
 			for _, u := range receive(t, clients[name], 3) {
 				require.Equal(t, 0, u.ArticleUpdated.FavoritesCount, name)
@@ -196,19 +197,19 @@ func TestSubscriptionEventViewerFields(t *testing.T) {
 // per operation, variables and viewer, and the other subscribers get it
 // as it was. Not parallel: it reads process-wide counters.
 func TestSubscriptionEventPayloadShared(t *testing.T) {
-	api := newTestAPI(t, testenv.SQLite(t))
-	srv := httptest.NewServer(api.handler)
+	api := apitest.New(t, testenv.SQLite(t))
+	srv := httptest.NewServer(api.Handler)
 	defer srv.Close()
-	ann := api.mustSignUp(t, "ann")
-	a := api.mustCreateArticle(t, ann, "Shared", "go")
+	ann := api.MustSignUp(t, "ann")
+	a := api.MustCreateArticle(t, ann, "Shared", "go")
 	cs := subscribeMany(t, api, srv, "", a.ID, 4, 50)
 	defer func() {
 		for _, c := range cs {
-			c.conn.CloseNow()
+			c.Conn.CloseNow()
 		}
 	}()
 	computed0, shared0 := graph.EventPayloadStats()
-	api.mustAddComment(t, ann, a.ID, "news")
+	api.MustAddComment(t, ann, a.ID, "news")
 	got := receive(t, cs, 50)
 	require.Len(t, got, 200)
 	for _, u := range got {
