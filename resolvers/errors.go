@@ -35,7 +35,14 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return gqlErr
 		}
 		id := conduit.RequestIDFromContext(ctx)
-		log.ErrorContext(ctx, "internal error", "request_id", id, "path", gqlErr.Path.String(), "err", err)
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			// The client left (or the server stopped it) while the field
+			// ran, and the database was told to stop: nobody reads this
+			// answer, and nothing is wrong with the server.
+			log.InfoContext(ctx, "request canceled before its answer", "request_id", id, "path", gqlErr.Path.String(), "err", err)
+		} else {
+			log.ErrorContext(ctx, "internal error", "request_id", id, "path", gqlErr.Path.String(), "err", err)
+		}
 		gqlErr.Message = fmt.Sprintf("Internal server error (request id %s).", id)
 		setExt(gqlErr, "code", conduit.EINTERNAL)
 		setExt(gqlErr, "requestId", id)
