@@ -152,12 +152,18 @@ func dialStatus(t *testing.T, srv *httptest.Server) int {
 // a refusal's first error.
 func sseStatus(t *testing.T, srv *httptest.Server, article string) (int, string) {
 	t.Helper()
+	return streamStatus(t, srv, article, "text/event-stream")
+}
+
+// streamStatus is sseStatus with the Accept header accept.
+func streamStatus(t *testing.T, srv *httptest.Server, article, accept string) (int, string) {
+	t.Helper()
 	body := `{"query":"subscription($id: ID!) { commentAdded(articleId: $id) { body } }","variables":{"id":"` + article + `"}}`
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/graphql", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Accept", accept)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	t.Cleanup(func() { resp.Body.Close() })
@@ -191,6 +197,29 @@ func TestSocketsPerClientCap(t *testing.T) {
 	first.Conn.Close(websocket.StatusNormalClosure, "")
 	require.Eventually(t, func() bool { return dialStatus(t, srv) == http.StatusSwitchingProtocols }, 5*time.Second, 20*time.Millisecond)
 	// Plain requests are not streams and are not capped.
+	require.Empty(t, api.Post(t, "", `{ __typename }`, nil).Errors)
+}
+
+// TestSocketsPerClientCap_PreferringJSON: a subscription from a client
+// that prefers JSON but accepts an event stream (urql's default Accept) is
+// answered with a stream too, and counts against the same cap, though its
+// headers do not say it is a stream before the operation is read.
+func TestSocketsPerClientCap_PreferringJSON(t *testing.T) {
+	cfg := apitest.Config()
+	cfg.Limits.StreamsPerClient = 1
+	api := apitest.NewWith(t, testenv.SQLite(t), cfg)
+	srv := httptest.NewServer(api.Handler)
+	t.Cleanup(srv.Close) // after the streams the test leaves open
+	a := api.MustCreateArticle(t, api.MustSignUp(t, "ann"), "Watched")
+
+	status, _ := streamStatus(t, srv, a.ID, urqlAccept)
+	require.Equal(t, http.StatusOK, status)
+	status, code := streamStatus(t, srv, a.ID, urqlAccept)
+	require.Equal(t, http.StatusTooManyRequests, status, "a second stream with urql's Accept")
+	require.Equal(t, "RATE_LIMITED", code)
+	status, _ = sseStatus(t, srv, a.ID)
+	require.Equal(t, http.StatusTooManyRequests, status, "the first one counted against the cap")
+	// Queries with the same Accept are answered in JSON, and not capped.
 	require.Empty(t, api.Post(t, "", `{ __typename }`, nil).Errors)
 }
 

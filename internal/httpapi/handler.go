@@ -137,16 +137,17 @@ func New(o Options) http.Handler {
 		rate = newLimiters(o.RateLimit)
 	}
 	ipHeader := o.RateLimit.ClientIPHeader
+	streams := newStreamCap(o.Limits.StreamsPerClient, ipHeader)
 	// What /graphql does to a request, in order. The rate limits come
 	// before the body is read, so a flood costs little; the cheap one per
 	// address also comes before the token check, which reads the database.
-	mux.Handle("/graphql", chain(graphQLMethods(newGraphQL(o, rate)),
+	mux.Handle("/graphql", chain(graphQLMethods(newGraphQL(o, rate, streams)),
 		withStreamStop(o.Stopping),       // streams end when the server stops
 		withClientIP(ipHeader, o.Logger), // the address, for limits below HTTP
 		withAddressLimit(rate),           // per address, before any database read
 		withAuth(o.Authenticate),         // the viewer, from the token
 		withViewerLimit(rate),            // per user, for signed-in requests
-		withStreamCap(o.Limits.StreamsPerClient, ipHeader),
+		streams.middleware(),             // websockets and event streams per client
 		withBodyLimit(o.Limits.BodyBytes),
 		withResponseCache(o.ResponseCache, o.Stopping),
 	))
@@ -198,13 +199,13 @@ func withMetrics(m *metrics.Metrics) middleware {
 
 // newGraphQL builds gqlgen's server with Conduit's transports and limits.
 // rate, when not nil, counts each operation a websocket starts.
-func newGraphQL(o Options, rate *limiters) *handler.Server {
+func newGraphQL(o Options, rate *limiters, streams *streamCap) *handler.Server {
 	srv := handler.New(o.Schema)
 	srv.AddTransport(websocketTransport(o, rate))
 	stream := streamTransport{transport.SSE{KeepAlivePingInterval: wsKeepAlive}}
 	srv.AddTransport(stream)
 	srv.AddTransport(incrementalTransport{mark: o.Incremental})
-	srv.AddTransport(httpTransport{stream: stream, stopping: o.Stopping, cacheControl: publicCacheControl(o.PublicMaxAge)})
+	srv.AddTransport(httpTransport{stream: stream, streams: streams, stopping: o.Stopping, cacheControl: publicCacheControl(o.PublicMaxAge)})
 	queries := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(o.Limits.Tokens)

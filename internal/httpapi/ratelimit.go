@@ -242,29 +242,59 @@ func (s *streamCounts) close(client string) {
 	}
 }
 
-// withStreamCap answers 429 RATE_LIMITED, before any upgrade, to a client
-// that already holds max websockets and event streams open (max 0: no cap).
-// The client is named as the rate limit names it, when the request
-// arrives: a websocket that signs in with connection_init counts against
-// its address.
-func withStreamCap(max int, ipHeader string) middleware {
+// streamCap caps the websockets and event streams that one client holds
+// open (max 0: no cap). The client is named as the rate limit names it,
+// when the request arrives: a websocket that signs in with connection_init
+// counts against its address.
+type streamCap struct {
+	max      int
+	ipHeader string
+	counts   streamCounts
+}
+
+func newStreamCap(max int, ipHeader string) *streamCap {
+	return &streamCap{max: max, ipHeader: ipHeader, counts: streamCounts{byClient: map[string]int{}}}
+}
+
+// open counts one more stream of r's client, which release uncounts; ok
+// is false when the client already holds max.
+func (c *streamCap) open(r *http.Request) (release func(), ok bool) {
+	if c == nil || c.max <= 0 {
+		return func() {}, true
+	}
+	client := clientKey(r, c.ipHeader)
+	if !c.counts.open(client, c.max) {
+		return nil, false
+	}
+	return func() { c.counts.close(client) }, true
+}
+
+// refuse answers 429 RATE_LIMITED to a stream over the cap.
+func (c *streamCap) refuse(w http.ResponseWriter) {
+	writeJSONError(w, http.StatusTooManyRequests, CodeRateLimited,
+		"Too many open websockets and event streams: "+strconv.Itoa(c.max)+" per client; close one before opening another.")
+}
+
+// middleware answers 429, before any upgrade, to the websockets and event
+// streams (streamOf) over the cap. A plain request that turns into a
+// stream (a subscription from a client that prefers JSON but accepts an
+// event stream) is counted by httpTransport when it does.
+func (c *streamCap) middleware() middleware {
 	return func(next http.Handler) http.Handler {
-		if max <= 0 {
+		if c == nil || c.max <= 0 {
 			return next
 		}
-		counts := &streamCounts{byClient: map[string]int{}}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if !isStream(r) {
 				next.ServeHTTP(w, r)
 				return
 			}
-			client := clientKey(r, ipHeader)
-			if !counts.open(client, max) {
-				writeJSONError(w, http.StatusTooManyRequests, CodeRateLimited,
-					"Too many open websockets and event streams: "+strconv.Itoa(max)+" per client; close one before opening another.")
+			release, ok := c.open(r)
+			if !ok {
+				c.refuse(w)
 				return
 			}
-			defer counts.close(client)
+			defer release()
 			next.ServeHTTP(w, r)
 		})
 	}

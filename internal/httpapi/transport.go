@@ -34,7 +34,10 @@ const (
 // A subscription sent by a client that accepts an event stream, though it
 // prefers JSON (urql lists text/event-stream last), is handed to stream.
 type httpTransport struct {
-	stream   streamTransport
+	stream streamTransport
+	// streams caps the streams per client; a subscription handed to
+	// stream counts as one.
+	streams  *streamCap
 	stopping <-chan struct{}
 	// cacheControl is the Cache-Control of public GET answers; "" leaves
 	// GET answers without Cache-Control or ETag.
@@ -87,6 +90,12 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	}
 	if opCtx.Operation.Operation == ast.Subscription && accept.acceptsStream() {
 		if body, ok := r.Body.(*bufferedBody); ok {
+			release, ok := t.streams.open(r)
+			if !ok {
+				t.streams.refuse(w)
+				return
+			}
+			defer release()
 			// The stream reads the operation again, from the start.
 			_, _ = body.Seek(0, io.SeekStart)
 			w.Header().Del("Content-Type")
