@@ -214,6 +214,7 @@ func TestSocketsPerClientCap_PreferringJSON(t *testing.T) {
 
 	status, _ := streamStatus(t, srv, a.ID, urqlAccept)
 	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, apitest.HTTPGet(api, "/metrics").Body.String(), `conduit_streams_open{kind="sse"} 1`, "counted as an open stream")
 	status, code := streamStatus(t, srv, a.ID, urqlAccept)
 	require.Equal(t, http.StatusTooManyRequests, status, "a second stream with urql's Accept")
 	require.Equal(t, "RATE_LIMITED", code)

@@ -16,6 +16,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/conduit-graphql/conduit/internal/metrics"
 )
 
 // Media types of GraphQL over HTTP.
@@ -96,6 +98,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 				return
 			}
 			defer release()
+			metrics.MarkStream(w, metrics.StreamSSE)
 			// The stream reads the operation again, from the start.
 			_, _ = body.Seek(0, io.SeekStart)
 			w.Header().Del("Content-Type")

@@ -60,10 +60,11 @@ func (m *Metrics) MiddlewareStreams(next http.Handler, stream func(*http.Request
 			defer open.Dec()
 		}
 		start := time.Now()
-		rw := &responseWriter{ResponseWriter: w, status: http.StatusOK}
+		rw := &responseWriter{ResponseWriter: w, status: http.StatusOK, metrics: m, stream: kind}
+		defer rw.endLateStream()
 		next.ServeHTTP(rw, r)
 		m.httpRequests.WithLabelValues(method, path, strconv.Itoa(rw.status)).Inc()
-		if kind == "" {
+		if rw.stream == "" {
 			m.httpDuration.WithLabelValues(method, path).Observe(time.Since(start).Seconds())
 		}
 	})
@@ -113,6 +114,40 @@ type responseWriter struct {
 	http.ResponseWriter
 	status      int
 	wroteHeader bool
+	metrics     *Metrics
+	// stream is the kind of stream the request is, "" for a plain one;
+	// late, one that a plain request turned into (MarkStream).
+	stream, late string
+}
+
+// MarkStream tells the middleware around w (found through Unwrap) that
+// the plain request it serves has turned into a stream of kind (a POST
+// whose subscription is answered with an event stream): it counts in
+// conduit_streams_open until it ends, and stays out of the request
+// durations. Without the middleware, it does nothing.
+func MarkStream(w http.ResponseWriter, kind string) {
+	for w != nil {
+		if rw, ok := w.(*responseWriter); ok {
+			if rw.stream == "" {
+				rw.stream, rw.late = kind, kind
+				rw.metrics.streamsOpen.WithLabelValues(kind).Inc()
+			}
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
+	}
+}
+
+// endLateStream uncounts a stream that MarkStream counted; deferred, so
+// that an aborted one (http.ErrAbortHandler) does too.
+func (w *responseWriter) endLateStream() {
+	if w.late != "" {
+		w.metrics.streamsOpen.WithLabelValues(w.late).Dec()
+	}
 }
 
 // WriteHeader records the status and passes it on.

@@ -182,3 +182,37 @@ func TestMiddleware_Websocket(t *testing.T) {
 	require.Zero(t, value(t, fams, "conduit_http_request_duration_seconds", "method", "GET", "path", "/graphql"))
 	require.Equal(t, 1.0, value(t, fams, "conduit_graphql_operations_total", "type", "subscription"))
 }
+
+// wrapped is a middleware's writer between the metrics and a handler.
+type wrapped struct{ http.ResponseWriter }
+
+func (w wrapped) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// TestMarkStream: a plain request that turns into a stream once under
+// way counts as an open stream until it ends, and stays out of the
+// request durations, through the writers that wrap the middleware's.
+func TestMarkStream(t *testing.T) {
+	m := metrics.New()
+	entered, leave := make(chan struct{}), make(chan struct{})
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		metrics.MarkStream(wrapped{w}, metrics.StreamSSE)
+		close(entered)
+		<-leave
+	}))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/graphql", nil))
+	}()
+	<-entered
+	require.Equal(t, 1.0, value(t, scrape(t, m.Handler()), "conduit_streams_open", "kind", "sse"))
+	close(leave)
+	<-done
+	fams := scrape(t, m.Handler())
+	require.Zero(t, value(t, fams, "conduit_streams_open", "kind", "sse"))
+	require.Equal(t, 1.0, value(t, fams, "conduit_http_requests_total", "method", "POST", "path", "/graphql", "code", "200"))
+	require.Zero(t, value(t, fams, "conduit_http_request_duration_seconds", "method", "POST", "path", "/graphql"), "a stream stays out of the histogram")
+
+	// Without the middleware, nothing happens.
+	metrics.MarkStream(httptest.NewRecorder(), metrics.StreamSSE)
+}
