@@ -1,10 +1,17 @@
 package httpapi
 
 import (
+	"bytes"
+	"compress/gzip"
 	"embed"
 	"io/fs"
+	"mime"
 	"net/http"
+	"path"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // playgroundDist holds the GraphiQL bundle built by web/playground (`make playground`).
@@ -76,6 +83,7 @@ func Playground() http.Handler {
 func playgroundHandler(fsys fs.FS) http.Handler {
 	built := bundleBuilt(fsys)
 	files := http.FileServerFS(fsys)
+	zipped := &gzipped{fsys: fsys, files: map[string]*gzippedFile{}}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", playgroundCSP)
@@ -101,9 +109,88 @@ func playgroundHandler(fsys fs.FS) http.Handler {
 		case strings.HasPrefix(p, "/assets/"):
 			// Asset names carry a content hash: a new build means a new URL.
 			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+			h.Add("Vary", "Accept-Encoding")
+			if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+				if body := zipped.get(strings.TrimPrefix(p, "/")); body != nil {
+					h.Set("Content-Encoding", "gzip")
+					if ct := mime.TypeByExtension(path.Ext(p)); ct != "" {
+						h.Set("Content-Type", ct)
+					}
+					http.ServeContent(w, r, p, time.Time{}, bytes.NewReader(body))
+					return
+				}
+			}
 			files.ServeHTTP(w, r)
 		default:
 			files.ServeHTTP(w, r)
 		}
 	})
+}
+
+// gzipped keeps the playground's assets gzipped, each compressed on its
+// first request (the bundle is megabytes of JavaScript that compresses to a
+// quarter, and the playground is often off, so nothing is done at start).
+type gzipped struct {
+	fsys  fs.FS
+	mu    sync.Mutex
+	files map[string]*gzippedFile
+}
+
+type gzippedFile struct {
+	once sync.Once
+	body []byte // nil: missing, or not worth compressing
+}
+
+// get returns name gzipped, or nil when it is missing or compresses by
+// less than a tenth.
+func (g *gzipped) get(name string) []byte {
+	g.mu.Lock()
+	f := g.files[name]
+	if f == nil {
+		f = &gzippedFile{}
+		g.files[name] = f
+	}
+	g.mu.Unlock()
+	f.once.Do(func() {
+		raw, err := fs.ReadFile(g.fsys, name)
+		if err != nil {
+			return
+		}
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if _, err := zw.Write(raw); err != nil || zw.Close() != nil {
+			return
+		}
+		if buf.Len() < len(raw)*9/10 {
+			f.body = buf.Bytes()
+		}
+	})
+	return f.body
+}
+
+// acceptsGzip tells whether an Accept-Encoding header takes gzip with a
+// weight above 0: named, or else covered by "*".
+func acceptsGzip(header string) bool {
+	named, star := -1.0, -1.0
+	for part := range strings.SplitSeq(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		for p := range strings.SplitSeq(params, ";") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = f
+				}
+			}
+		}
+		switch strings.ToLower(strings.TrimSpace(coding)) {
+		case "gzip", "x-gzip":
+			named = q
+		case "*":
+			star = q
+		}
+	}
+	if named >= 0 {
+		return named > 0
+	}
+	return star > 0
 }

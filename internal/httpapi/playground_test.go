@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"compress/gzip"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/stretchr/testify/require"
 )
 
 // pgAttrURL finds the src and href attributes of the playground's HTML.
@@ -213,4 +217,72 @@ func TestPlayground_NotFound(t *testing.T) {
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST / = %d, want 405", resp.StatusCode)
 	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for header, want := range map[string]bool{
+		"":                     false,
+		"gzip":                 true,
+		"gzip, deflate, br":    true,
+		"br;q=1.0, gzip;q=0.8": true,
+		"GZIP":                 true,
+		"gzip;q=0":             false,
+		"identity":             false,
+		"*":                    true,
+		"*;q=0":                false,
+		"*;q=0, gzip":          true,
+		"gzip;q=0, *":          false,
+		"deflate, x-gzip":      true,
+	} {
+		if got := acceptsGzip(header); got != want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
+		}
+	}
+}
+
+// TestPlayground_Gzip: the playground's assets (megabytes of JavaScript)
+// go gzipped to a browser that accepts it, as they are to one that does
+// not, and a file that gzip does not shrink goes as it is.
+func TestPlayground_Gzip(t *testing.T) {
+	script := []byte(strings.Repeat("console.log('conduit playground');\n", 2000))
+	noise := make([]byte, 4096)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range noise {
+		noise[i] = byte(rng.Uint32())
+	}
+	fsys := fstest.MapFS{
+		"index.html":             {Data: []byte("<!doctype html>")},
+		"assets/main.abc123.js":  {Data: script},
+		"assets/font.abc123.ttf": {Data: noise},
+	}
+	h := playgroundHandler(fsys)
+	get := func(path, acceptEncoding string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		if acceptEncoding != "" {
+			req.Header.Set("Accept-Encoding", acceptEncoding)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.Contains(t, rec.Header().Values("Vary"), "Accept-Encoding")
+		return rec
+	}
+
+	zipped := get("/assets/main.abc123.js", "gzip, deflate, br")
+	require.Equal(t, "gzip", zipped.Header().Get("Content-Encoding"))
+	require.Contains(t, zipped.Header().Get("Content-Type"), "javascript")
+	require.Less(t, zipped.Body.Len(), len(script)/4)
+	zr, err := gzip.NewReader(zipped.Body)
+	require.NoError(t, err)
+	plain, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	require.Equal(t, script, plain)
+
+	identity := get("/assets/main.abc123.js", "")
+	require.Empty(t, identity.Header().Get("Content-Encoding"))
+	require.Equal(t, script, identity.Body.Bytes())
+
+	font := get("/assets/font.abc123.ttf", "gzip")
+	require.Empty(t, font.Header().Get("Content-Encoding"), "not worth compressing")
+	require.Equal(t, noise, font.Body.Bytes())
 }
