@@ -13,7 +13,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"runtime"
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -151,7 +150,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	tuneProcs(getenv, db.Dialect())
 	if cfg.Env == cli.EnvDevelopment {
 		if err := cli.SeedDemo(ctx, db, log); err != nil {
 			return err
@@ -201,24 +199,6 @@ func tuneGC(getenv func(string) string) {
 	}
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultGOMEMLIMIT)
-	}
-}
-
-// networkProcs is the fewest Ps that an instance on PostgreSQL runs with.
-// With one P (one CPU, or a process pinned to one), a request whose answer
-// waits on the network waits behind the requests that the P runs
-// meanwhile: pinned to one core at 8 connections, the home page on
-// PostgreSQL showed a p99 of 16-18 ms with one P and 2 ms with two, and
-// 50% more requests/s at 64 connections (make bench's setup). SQLite reads
-// never leave the process, and there a second P on one core only costs
-// (5-8% of requests/s, and its own tail), so it keeps Go's default.
-const networkProcs = 2
-
-// tuneProcs raises GOMAXPROCS to networkProcs on PostgreSQL unless the
-// variable is set.
-func tuneProcs(getenv func(string) string, dialect string) {
-	if getenv("GOMAXPROCS") == "" && dialect == store.DialectPostgres && runtime.GOMAXPROCS(0) < networkProcs {
-		runtime.GOMAXPROCS(networkProcs)
 	}
 }
 

@@ -19,7 +19,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -293,23 +292,6 @@ func TestTuneGC(t *testing.T) {
 	tuneGC(func(k string) string { return set[k] })
 	require.Equal(t, 100, debug.SetGCPercent(100), "GOGC set: left alone")
 	require.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(math.MaxInt64), "GOMEMLIMIT set: left alone")
-}
-
-// TestTuneProcs: on PostgreSQL, whose reads wait on the network, an
-// instance on one CPU runs two Ps; on SQLite, or with GOMAXPROCS set, Go's
-// choice stands.
-func TestTuneProcs(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	none := func(string) string { return "" }
-	tuneProcs(none, store.DialectSQLite)
-	require.Equal(t, 1, runtime.GOMAXPROCS(0), "SQLite: left alone")
-	tuneProcs(func(k string) string { return map[string]string{"GOMAXPROCS": "1"}[k] }, store.DialectPostgres)
-	require.Equal(t, 1, runtime.GOMAXPROCS(0), "GOMAXPROCS set: left alone")
-	tuneProcs(none, store.DialectPostgres)
-	require.Equal(t, networkProcs, runtime.GOMAXPROCS(0))
-	runtime.GOMAXPROCS(4)
-	tuneProcs(none, store.DialectPostgres)
-	require.Equal(t, 4, runtime.GOMAXPROCS(0), "more CPUs: left alone")
 }
 
 // TestServeUnopenableDatabase: a database file that cannot be opened was
