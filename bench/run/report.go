@@ -146,17 +146,27 @@ func (r report) results(b *strings.Builder) {
 	fmt.Fprintf(b, "\"Cached\" is the share of requests answered from the response cache (`%s`), which keeps an answer until the next commit to the database; "+
 		"the scenarios marked \"(no response cache)\" run the same requests on instances started with `--response-cache-bytes 0`, so every request executes. "+
 		"On PostgreSQL an answer from the cache still costs one statement, which reads the server's snapshot to know whether anything committed.\n\n", cacheHitsMetric)
-	fmt.Fprintf(b, "The last column shows each round's requests/s at %d connections: how noisy the machine was.\n\n", highConns)
+	fmt.Fprintf(b, "The last column shows each round's requests/s at %d connections: how noisy the machine was. "+
+		"A latency marked ‡ is not to be read: in some round wrk's mean latency times its requests/s, the number of requests it says were in flight, "+
+		"exceeded the connections that can hold them (Little's law), which an independent client timing each request at the same load does not confirm.\n\n", highConns)
 	fmt.Fprintf(b, "| scenario | req/s @%d | × ceiling | p50 @%d | p99 @%d | req/s @%d | p50 @%d | p99 @%d | SQL/request | allocs/request | cached | req/s @%d by round |\n",
 		highConns, highConns, highConns, lowConns, lowConns, lowConns, highConns)
 	fmt.Fprintf(b, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, s := range r.sums {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.name,
-			thousands(s.rps[0]), percent(s.ratio), millis(s.p50[0]), millis(s.p99[0]),
-			thousands(s.rps[1]), millis(s.p50[1]), millis(s.p99[1]), decimal(s.sqlPerReq), thousands(s.allocsPerReq),
+			thousands(s.rps[0]), percent(s.ratio), doubted(millis(s.p50[0]), s.doubt[0]), doubted(millis(s.p99[0]), s.doubt[0]),
+			thousands(s.rps[1]), doubted(millis(s.p50[1]), s.doubt[1]), doubted(millis(s.p99[1]), s.doubt[1]), decimal(s.sqlPerReq), thousands(s.allocsPerReq),
 			percent(s.hitRate), byRound(s.rounds))
 	}
 	b.WriteString("\n")
+}
+
+// doubted marks a latency that wrk's own request rate contradicts.
+func doubted(v string, doubt bool) string {
+	if doubt {
+		return v + " ‡"
+	}
+	return v
 }
 
 func (r report) memoryTable(b *strings.Builder) {

@@ -35,9 +35,12 @@ func ratios(rps, ceiling []float64) []float64 {
 // summary is a scenario's line in the report: medians over the rounds.
 type summary struct {
 	scenario
-	rps          [2]float64 // at highConns, lowConns
-	rounds       []float64  // req/s at highConns in each round, to show the spread
-	p50, p99     [2]time.Duration
+	rps      [2]float64 // at highConns, lowConns
+	rounds   []float64  // req/s at highConns in each round, to show the spread
+	p50, p99 [2]time.Duration
+	// doubt: in some round, wrk's latencies at that many connections
+	// contradicted its request rate (wrkResult.latencyContradicted).
+	doubt        [2]bool
 	ratio        float64 // to the ceiling, at highConns
 	sqlPerReq    float64 // at highConns
 	allocsPerReq float64
@@ -60,6 +63,9 @@ func summarize(scenarios []scenario, res []runs) []summary {
 			sum.rps[c] = median(column(r, c, func(m measurement) float64 { return m.rps }))
 			sum.p50[c] = time.Duration(median(column(r, c, func(m measurement) float64 { return float64(m.p50) })))
 			sum.p99[c] = time.Duration(median(column(r, c, func(m measurement) float64 { return float64(m.p99) })))
+			for _, pair := range r {
+				sum.doubt[c] = sum.doubt[c] || pair[c].latencyContradicted([2]int{highConns, lowConns}[c])
+			}
 		}
 		sum.rounds = column(r, 0, func(m measurement) float64 { return m.rps })
 		sum.ratio = median(ratios(sum.rounds, ceiling))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -31,5 +32,18 @@ func TestTargets(t *testing.T) {
 	ts := latencyTargets(sums)
 	if len(ts) != 2 || !ts[0].pass || ts[1].pass {
 		t.Fatalf("latency targets: %+v", ts)
+	}
+}
+
+// TestLatencyTargetDoubted: a p99 under the target that wrk's own request
+// rate contradicts does not pass.
+func TestLatencyTargetDoubted(t *testing.T) {
+	s := summary{scenario: scenario{name: "home", kind: readKind}, p99: [2]time.Duration{time.Millisecond, time.Millisecond}}
+	if ts := latencyTargets([]summary{s}); len(ts) != 1 || !ts[0].pass {
+		t.Fatalf("latency target: %+v", ts)
+	}
+	s.doubt[1] = true
+	if ts := latencyTargets([]summary{s}); len(ts) != 1 || ts[0].pass || !strings.Contains(ts[0].measured, "‡") {
+		t.Fatalf("doubted latency target: %+v", ts)
 	}
 }

@@ -12,8 +12,9 @@ import (
 
 // wrkResult is what one wrk run measured.
 type wrkResult struct {
-	requests     int64   // completed in the run
-	rps          float64 // requests per second
+	requests     int64         // completed in the run
+	rps          float64       // requests per second
+	mean         time.Duration // wrk's average latency
 	p50, p99     time.Duration
 	non2xx       int64  // answers that were not 2xx or 3xx
 	socketErrors int64  // connect, read, write and timeout errors
@@ -66,6 +67,8 @@ func parseWrk(out string) (wrkResult, error) {
 		f := strings.Fields(line)
 		var err error
 		switch {
+		case len(f) >= 2 && f[0] == "Latency" && f[1] != "Distribution":
+			r.mean, err = parseLatency(f[1])
 		case len(f) == 2 && f[0] == "50%":
 			r.p50, err = parseLatency(f[1])
 			seen.p50 = true
@@ -95,6 +98,17 @@ func parseWrk(out string) (wrkResult, error) {
 		return r, fmt.Errorf("wrk output lacks requests, requests/sec or latency percentiles:\n%s", out)
 	}
 	return r, nil
+}
+
+// latencyContradicted tells whether wrk's latencies contradict its own
+// request rate: a connection holds one request at a time, so the mean
+// number in flight (mean latency × requests/s, Little's law) cannot
+// exceed conns. wrk 4.2 sometimes reports a mean many times that (and
+// percentiles to match) while an independent client timing each request
+// at the same load sees nothing of the kind; such latencies are not to be
+// read. Half again over conns allows for rounding and the run's edges.
+func (r wrkResult) latencyContradicted(conns int) bool {
+	return r.mean.Seconds()*r.rps > 1.5*float64(conns)
 }
 
 // parseLatency reads a wrk latency: a number with the unit us, ms, s or m.
