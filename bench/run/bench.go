@@ -23,11 +23,15 @@ type bench struct {
 	cfg       config
 	machine   machine
 	log       io.Writer // progress, for the person waiting
-	runDir    string    // logs, scripts and wrk's output of this run
+	runDir    string    // logs, scripts and the load generators' output of this run
 	instances []*instance
 	sqlite    *instance  // conduit on the seeded SQLite file, held to the memory target
 	scenarios []scenario // in the order of each round, the ceiling first
 	scripts   []string   // the wrk script of each scenario
+	// latencyBin is bench/latency, which measures at lowConns; latencyFiles
+	// are the scenarios' requests for it.
+	latencyBin   string
+	latencyFiles []string
 }
 
 // setup seeds (or reuses the seeds), starts every server on copies of the
@@ -54,8 +58,11 @@ func setup(ctx context.Context, cfg config, cl *cleanups, log io.Writer) (*bench
 	if err != nil {
 		return nil, err
 	}
-	ceilingBin, err := buildCeiling(ctx, cfg)
+	ceilingBin, err := buildTool(ctx, cfg, "ceiling")
 	if err != nil {
+		return nil, err
+	}
+	if b.latencyBin, err = buildTool(ctx, cfg, "latency"); err != nil {
 		return nil, err
 	}
 	// The servers run a copy of the binary, as a deployment would (see
@@ -167,17 +174,17 @@ func (b *bench) startPostgres(ctx context.Context, cl *cleanups, pgc pgCluster, 
 	return pg, nil
 }
 
-// buildCeiling builds bench/ceiling into the output folder, static like
-// the release binary.
-func buildCeiling(ctx context.Context, cfg config) (string, error) {
-	bin, err := filepath.Abs(filepath.Join(cfg.dir, "ceiling"))
+// buildTool builds the command bench/<name> (the ceiling, the latency
+// client) into the output folder, static like the release binary.
+func buildTool(ctx context.Context, cfg config, name string) (string, error) {
+	bin, err := filepath.Abs(filepath.Join(cfg.dir, name))
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "./bench/ceiling")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "./bench/"+name)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build the ceiling: %w\n%s", err, out)
+		return "", fmt.Errorf("build bench/%s: %w\n%s", name, err, out)
 	}
 	return bin, nil
 }
@@ -228,17 +235,26 @@ func (b *bench) buildScenarios(ctx context.Context, s servers) error {
 	return b.writeScripts()
 }
 
-// writeScripts writes each scenario's wrk script into the run folder.
+// writeScripts writes each scenario's wrk script, and its requests for
+// bench/latency, into the run folder.
 func (b *bench) writeScripts() error {
 	for i, s := range b.scenarios {
-		path, err := filepath.Abs(filepath.Join(b.runDir, fmt.Sprintf("%02d-%s.lua", i, slug(s.name))))
+		base, err := filepath.Abs(filepath.Join(b.runDir, fmt.Sprintf("%02d-%s", i, slug(s.name))))
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(path, []byte(luaScript(s)), 0o644); err != nil {
+		if err := os.WriteFile(base+".lua", []byte(luaScript(s)), 0o644); err != nil {
 			return err
 		}
-		b.scripts = append(b.scripts, path)
+		b.scripts = append(b.scripts, base+".lua")
+		ls, err := latencyScenario(s)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(base+".json", ls, 0o644); err != nil {
+			return err
+		}
+		b.latencyFiles = append(b.latencyFiles, base+".json")
 	}
 	return nil
 }
@@ -280,9 +296,10 @@ func (b *bench) warmUp(ctx context.Context) error {
 	return nil
 }
 
-// keep appends wrk's output to wrk.log in the run folder.
+// keep appends the output of wrk or bench/latency to load.log in the run
+// folder.
 func (b *bench) keep(title, out string) {
-	f, err := os.OpenFile(filepath.Join(b.runDir, "wrk.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(filepath.Join(b.runDir, "load.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return
 	}

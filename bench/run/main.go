@@ -2,7 +2,8 @@
 // binary. It seeds an SQLite file (kept in bench/out between runs), starts
 // ./conduit on a copy of it pinned to CPU 0, alone and with Redis, and on a
 // throwaway PostgreSQL, next to a ceiling (a bare net/http server), and
-// measures GraphQL scenarios with wrk pinned to CPU 1. Rounds interleave
+// measures GraphQL scenarios with wrk (64 connections) and bench/latency
+// (8 connections) pinned to CPU 1. Rounds interleave
 // the ceiling and every scenario, so that a noisy neighbour slows all of
 // them alike; each scenario is reported as the median over rounds and as a
 // share of the ceiling in the same round. The results go to BENCHMARKS.md
@@ -54,6 +55,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	fmt.Fprint(stdout, rep.text())
-	fmt.Fprintf(stderr, "wrote %s; logs and wrk output in %s\n", cfg.out, b.runDir)
+	fmt.Fprintf(stderr, "wrote %s; logs and load generator output in %s\n", cfg.out, b.runDir)
 	return nil
 }

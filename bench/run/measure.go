@@ -14,10 +14,10 @@ import (
 // drain is how long the runner waits after wrk before reading counters.
 const drain = 200 * time.Millisecond
 
-// measurement is one wrk run of a scenario, with what the server did per
+// measurement is one run of a scenario, with what the server did per
 // request meanwhile.
 type measurement struct {
-	wrkResult
+	loadResult
 	sqlPerReq    float64 // NaN for the ceiling, which has no /metrics
 	allocsPerReq float64
 	hitRate      float64 // share answered from the response cache
@@ -91,8 +91,11 @@ func failures(m measurement) string {
 	return s
 }
 
-// measure runs scenario i once with wrk, reading the server's counters
-// before and after.
+// measure runs scenario i once, reading the server's counters before and
+// after: with wrk at highConns, where it measures throughput; with
+// bench/latency at lowConns, where what counts is each request's latency
+// (wrk's latencies there can contradict its own request rate; see
+// loadResult.latencyContradicted).
 func (b *bench) measure(ctx context.Context, i, conns int) (measurement, error) {
 	s := b.scenarios[i]
 	m := measurement{sqlPerReq: math.NaN(), allocsPerReq: math.NaN(), hitRate: math.NaN()}
@@ -104,14 +107,20 @@ func (b *bench) measure(ctx context.Context, i, conns int) (measurement, error) 
 		}
 	}
 	logStart := fileSize(s.server.logPath)
-	r, out, err := runWrk(ctx, s.server.url, b.scripts[i], conns, b.cfg.duration)
+	var r loadResult
+	var out string
+	if conns == lowConns {
+		r, out, err = runLatency(ctx, b.latencyBin, s.server.url, b.latencyFiles[i], conns, b.cfg.duration)
+	} else {
+		r, out, err = runWrk(ctx, s.server.url, b.scripts[i], conns, b.cfg.duration)
+	}
 	b.keep(fmt.Sprintf("%s, %d connections", s.name, conns), out)
 	if err != nil {
 		return m, err
 	}
-	m.wrkResult = r
+	m.loadResult = r
 	if s.metrics() {
-		// Requests that wrk left in flight end (canceled) on the server
+		// Requests that the client left in flight end (canceled) on the server
 		// soon after; counting them too keeps the division honest.
 		if err := sleep(ctx, drain); err != nil {
 			return m, err

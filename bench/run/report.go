@@ -121,7 +121,7 @@ func (r report) text() string {
 func (r report) header(b *strings.Builder) {
 	m := r.machine
 	fmt.Fprintf(b, "# Benchmarks\n\n")
-	fmt.Fprintf(b, "Written by `make bench` (`bench/run`): the release binary end to end over loopback HTTP, measured with wrk. ")
+	fmt.Fprintf(b, "Written by `make bench` (`bench/run`): the release binary end to end over loopback HTTP, measured with wrk at %d connections and with `bench/latency` at %d. ", highConns, lowConns)
 	fmt.Fprintf(b, "The machine is shared, so rounds interleave every scenario with a ceiling and each scenario is reported against the ceiling of its own round.\n\n")
 	fmt.Fprintf(b, "| | |\n| --- | --- |\n")
 	fmt.Fprintf(b, "| CPU | %s, %d cores |\n", m.cpu, m.cores)
@@ -132,7 +132,7 @@ func (r report) header(b *strings.Builder) {
 	fmt.Fprintf(b, "| rounds | %d, each the ceiling then every scenario in turn (a page with Redis right after the same page without); each scenario at %d and then %d connections for %v |\n",
 		r.cfg.rounds, highConns, lowConns, r.cfg.duration)
 	fmt.Fprintf(b, "| data | `conduit seed %s` into SQLite, and the same into PostgreSQL |\n", r.cfg.seed)
-	fmt.Fprintf(b, "| pinning | servers (conduit, ceiling, redis-server, postgres) on CPU %d, `wrk -t1` on CPU %d (`taskset`) |\n", serverCPU, loadCPU)
+	fmt.Fprintf(b, "| pinning | servers (conduit, ceiling, redis-server, postgres) on CPU %d, `wrk -t1` and `bench/latency` on CPU %d (`taskset`) |\n", serverCPU, loadCPU)
 	fmt.Fprintf(b, "| conduit | `CONDUIT_ENV=production` (with `CONDUIT_CORS_ORIGINS` set, as production requires), `--rate-limit 0 --sign-in-per-ip 0` (the benchmark signs 50 users in from one address), no Redis unless named |\n\n")
 	fmt.Fprintf(b, "The ceiling is a bare `net/http` handler that answers a fixed `{\"data\":{\"__typename\":\"Query\"}}` (`bench/ceiling`).\n\n")
 }
@@ -141,14 +141,15 @@ func (r report) results(b *strings.Builder) {
 	fmt.Fprintf(b, "## Results\n\n")
 	fmt.Fprintf(b, "Medians over rounds. \"× ceiling\" is the median of the per-round ratios of the scenario's requests/s to the ceiling's, at %d connections. ", highConns)
 	fmt.Fprintf(b, "SQL and allocations per request are the growth of `%s` and `%s` on the server's `/metrics` over the %d-connection run, "+
-		"divided by the growth of its `%s{%s}` (which, unlike wrk's count, includes the requests wrk left in flight).\n\n",
+		"divided by the growth of its `%s{%s}` (which, unlike the client's count, includes the requests it left in flight).\n\n",
 		statementsMetric, mallocsMetric, highConns, requestsMetric, strings.Trim(graphqlRoute, "{}"))
 	fmt.Fprintf(b, "\"Cached\" is the share of requests answered from the response cache (`%s`), which keeps an answer until the next commit to the database; "+
 		"the scenarios marked \"(no response cache)\" run the same requests on instances started with `--response-cache-bytes 0`, so every request executes. "+
 		"On PostgreSQL an answer from the cache still costs one statement, which reads the server's snapshot to know whether anything committed.\n\n", cacheHitsMetric)
-	fmt.Fprintf(b, "The last column shows each round's requests/s at %d connections: how noisy the machine was. "+
-		"A latency marked ‡ is not to be read: in some round wrk's mean latency times its requests/s, the number of requests it says were in flight, "+
-		"exceeded the connections that can hold them (Little's law), which an independent client timing each request at the same load does not confirm.\n\n", highConns)
+	fmt.Fprintf(b, "At %d connections, `bench/latency` sends the same requests as wrk's script, one at a time on each keep-alive connection, and times each from its first byte written to the last byte of its answer; "+
+		"its percentiles are over every request of the run. wrk's latencies at a few connections sometimes contradict its own request rate: its mean latency times its requests/s, the number it says were in flight, "+
+		"came out many times the connections that can hold them (Little's law). A latency marked ‡ is one that does so in some round, and is not to be read.\n\n", lowConns)
+	fmt.Fprintf(b, "The last column shows each round's requests/s at %d connections: how noisy the machine was.\n\n", highConns)
 	fmt.Fprintf(b, "| scenario | req/s @%d | × ceiling | p50 @%d | p99 @%d | req/s @%d | p50 @%d | p99 @%d | SQL/request | allocs/request | cached | req/s @%d by round |\n",
 		highConns, highConns, highConns, lowConns, lowConns, lowConns, highConns)
 	fmt.Fprintf(b, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
@@ -161,7 +162,7 @@ func (r report) results(b *strings.Builder) {
 	b.WriteString("\n")
 }
 
-// doubted marks a latency that wrk's own request rate contradicts.
+// doubted marks a latency that the client's own request rate contradicts.
 func doubted(v string, doubt bool) string {
 	if doubt {
 		return v + " ‡"
@@ -183,7 +184,7 @@ func (r report) memoryTable(b *strings.Builder) {
 
 func (r report) failures(b *strings.Builder) {
 	fmt.Fprintf(b, "## Failed requests\n\n")
-	fmt.Fprintf(b, "Counted by the wrk script: answers that are not 200 or contain `\"errors\"`, plus wrk's socket errors (connect, read, write, and answers slower than its %v timeout); "+
+	fmt.Fprintf(b, "Counted by the wrk script and by `bench/latency`: answers that are not 200 or contain `\"errors\"`, plus socket errors (connect, read, write, and answers slower than a %v timeout); "+
 		"SQLITE_BUSY counts answers and server log lines that mention SQLITE_BUSY or \"database is locked\".\n\n", wrkTimeout)
 	any := false
 	for _, s := range r.sums {

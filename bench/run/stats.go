@@ -38,8 +38,8 @@ type summary struct {
 	rps      [2]float64 // at highConns, lowConns
 	rounds   []float64  // req/s at highConns in each round, to show the spread
 	p50, p99 [2]time.Duration
-	// doubt: in some round, wrk's latencies at that many connections
-	// contradicted its request rate (wrkResult.latencyContradicted).
+	// doubt: in some round, the client's latencies at that many connections
+	// contradicted its request rate (loadResult.latencyContradicted).
 	doubt        [2]bool
 	ratio        float64 // to the ceiling, at highConns
 	sqlPerReq    float64 // at highConns

@@ -30,7 +30,7 @@ func TestSummarizeRatioPerRound(t *testing.T) {
 	// The machine was twice as fast in round 2: the ratio, taken within
 	// each round, does not see it.
 	at := func(rps float64) [2]measurement {
-		m := measurement{wrkResult: wrkResult{rps: rps, p99: time.Millisecond}}
+		m := measurement{loadResult: loadResult{rps: rps, p99: time.Millisecond}}
 		return [2]measurement{m, m}
 	}
 	scenarios := []scenario{{name: "ceiling", kind: ceilingKind}, {name: "home", kind: readKind}}

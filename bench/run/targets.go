@@ -100,7 +100,7 @@ func latencyTargets(sums []summary) []target {
 			measured: fmt.Sprintf("worst %s (%s)", millis(worst.p99[1]), worst.name), pass: worst.p99[1] <= maxP99AtLow}
 		if worst.doubt[1] {
 			// Not measured, so not met either.
-			t.measured += " ‡, which wrk's request rate contradicts"
+			t.measured += " ‡, which the client's request rate contradicts"
 			t.pass = false
 		}
 		ts = append(ts, t)

@@ -10,15 +10,16 @@ import (
 	"time"
 )
 
-// wrkResult is what one wrk run measured.
-type wrkResult struct {
+// loadResult is what one run of a load generator (wrk or bench/latency)
+// measured.
+type loadResult struct {
 	requests     int64         // completed in the run
 	rps          float64       // requests per second
-	mean         time.Duration // wrk's average latency
+	mean         time.Duration // average latency
 	p50, p99     time.Duration
-	non2xx       int64  // answers that were not 2xx or 3xx
+	non2xx       int64  // answers that were not 2xx or 3xx (wrk; bench/latency counts them in errors)
 	socketErrors int64  // connect, read, write and timeout errors
-	errors       int64  // answers not 200 or with GraphQL errors (the script counts them)
+	errors       int64  // answers not 200 or with GraphQL errors (counted by wrk's script or bench/latency)
 	busy         int64  // of those, how many said SQLITE_BUSY or "database is locked"
 	firstError   string // the first such answer, shortened
 }
@@ -32,16 +33,16 @@ const wrkTimeout = 10 * time.Second
 // runWrk runs wrk on the load CPU: one thread (a thread per core, and it
 // has one), conns connections, for d, with script, against url/graphql.
 // It returns the parsed result and wrk's output as it was.
-func runWrk(ctx context.Context, url, script string, conns int, d time.Duration) (wrkResult, string, error) {
+func runWrk(ctx context.Context, url, script string, conns int, d time.Duration) (loadResult, string, error) {
 	cmd := exec.CommandContext(ctx, "taskset", "-c", strconv.Itoa(loadCPU), "wrk", "-t1",
 		"-c"+strconv.Itoa(conns), fmt.Sprintf("-d%ds", int(d/time.Second)), "--latency",
 		fmt.Sprintf("--timeout=%ds", int(wrkTimeout/time.Second)), "-s", script, url+"/graphql")
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
-		return wrkResult{}, string(out), ctx.Err()
+		return loadResult{}, string(out), ctx.Err()
 	}
 	if err != nil {
-		return wrkResult{}, string(out), fmt.Errorf("wrk: %w\n%s", err, out)
+		return loadResult{}, string(out), fmt.Errorf("wrk: %w\n%s", err, out)
 	}
 	r, err := parseWrk(string(out))
 	return r, string(out), err
@@ -58,8 +59,8 @@ func runWrk(ctx context.Context, url, script string, conns int, d time.Duration)
 //	  Non-2xx or 3xx responses: 5
 //	Requests/sec:  14929.17
 //	bench: errors 0 busy 0
-func parseWrk(out string) (wrkResult, error) {
-	var r wrkResult
+func parseWrk(out string) (loadResult, error) {
+	var r loadResult
 	var seen struct{ p50, p99, requests, rps bool }
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
@@ -107,7 +108,7 @@ func parseWrk(out string) (wrkResult, error) {
 // percentiles to match) while an independent client timing each request
 // at the same load sees nothing of the kind; such latencies are not to be
 // read. Half again over conns allows for rounding and the run's edges.
-func (r wrkResult) latencyContradicted(conns int) bool {
+func (r loadResult) latencyContradicted(conns int) bool {
 	return r.mean.Seconds()*r.rps > 1.5*float64(conns)
 }
 

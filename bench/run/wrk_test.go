@@ -31,7 +31,7 @@ func TestParseWrk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := wrkResult{requests: 29998, rps: 14929.17, mean: 4330 * time.Microsecond, p50: 812 * time.Microsecond, p99: 1200 * time.Millisecond,
+	want := loadResult{requests: 29998, rps: 14929.17, mean: 4330 * time.Microsecond, p50: 812 * time.Microsecond, p99: 1200 * time.Millisecond,
 		non2xx: 7, socketErrors: 5, errors: 9, busy: 1, firstError: `500 {"errors":[{"message":"database is locked"}]}`}
 	if got != want {
 		t.Errorf("parseWrk:\n got %+v\nwant %+v", got, want)
@@ -65,7 +65,7 @@ func TestParseLatency(t *testing.T) {
 func TestLatencyContradicted(t *testing.T) {
 	// 4.33 ms at 14,929 requests/s is 65 requests in flight: right for 64
 	// connections, impossible for 8.
-	r := wrkResult{rps: 14929.17, mean: 4330 * time.Microsecond}
+	r := loadResult{rps: 14929.17, mean: 4330 * time.Microsecond}
 	if r.latencyContradicted(64) {
 		t.Error("64 connections: contradicted")
 	}
