@@ -113,6 +113,9 @@ func TestGeneratedExecutorIsSerial(t *testing.T) {
 	if !strings.Contains(s, "out.ResolveRootConcurrently(") {
 		t.Error("root fields no longer resolve concurrently")
 	}
+	if !strings.Contains(s, "\treturn ec.marshalNString2string(ctx, field.Selections, obj.Title)\n") {
+		t.Error("graph/generated.go resolves Article.title through a field context: run make generate")
+	}
 }
 
 func TestSharedEventPayloads(t *testing.T) {
@@ -145,6 +148,60 @@ func TestSharedEventPayloads(t *testing.T) {
 		changed := strings.Replace(field, "(ctx, selections, v)", "(ctx, sel, v)", 1)
 		if _, err := sharedEventPayloads([]byte(changed)); err == nil {
 			t.Fatal("a subscription field without its marshalling was accepted")
+		}
+	})
+}
+
+func TestPlainFields(t *testing.T) {
+	field := func(name, value, typ, marshal string) string {
+		return "func (ec *executionContext) _A_" + name + "(ctx context.Context, field graphql.CollectedField, obj *conduit.A) (ret graphql.Marshaler) {\n" +
+			"\treturn graphql.ResolveField(\n\t\tctx,\n\t\tec.OperationContext,\n\t\tfield,\n" +
+			"\t\tfunc(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {\n\t\t\treturn ec.fieldContext_A_" + name + "(ctx, field)\n\t\t},\n" +
+			"\t\tfunc(ctx context.Context) (any, error) {\n\t\t\treturn " + value + ", nil\n\t\t},\n" +
+			"\t\tnil,\n" +
+			"\t\tfunc(ctx context.Context, selections ast.SelectionSet, v " + typ + ") graphql.Marshaler {\n\t\t\treturn ec." + marshal + "(ctx, selections, v)\n\t\t},\n" +
+			"\t\ttrue,\n\t\ttrue,\n\t)\n}\n"
+	}
+	marshallers := "func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {\n" +
+		"\t_ = sel\n\tres := graphql.MarshalString(v)\n\tif res == graphql.Null {\n\t\tgraphql.AddInvalidNullFromMarshaler(ctx, \"String!\")\n\t}\n\treturn res\n}\n" +
+		"func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {\n" +
+		"\tif v == nil {\n\t\treturn graphql.Null\n\t}\n\t_ = sel\n\t_ = ctx\n\tres := graphql.MarshalString(*v)\n\treturn res\n}\n" +
+		// A scalar whose marshaller may return null needs the field context
+		// for the error at the field's path.
+		"func (ec *executionContext) marshalNMaybe2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {\n" +
+		"\t_ = sel\n\tres := models.MarshalMaybe(v)\n\tif res == graphql.Null {\n\t\tgraphql.AddInvalidNullFromMarshaler(ctx, \"Maybe!\")\n\t}\n\treturn res\n}\n"
+	plain := field("title", "obj.Title", "string", "marshalNString2string")
+	optional := field("image", "obj.Image", "*string", "marshalOString2ᚖstring")
+	kept := []string{
+		field("id", "ec.Resolvers.A().ID(ctx, obj)", "string", "marshalNString2string"), // a resolver
+		field("name", "obj.Name()", "string", "marshalNString2string"),                  // a method
+		field("maybe", "obj.Maybe", "string", "marshalNMaybe2string"),
+		strings.Replace(field("directed", "obj.Directed", "string", "marshalNString2string"), "\t\tnil,\n", "\t\tfunc(ctx context.Context, next graphql.Resolver) graphql.Resolver { return next },\n", 1),
+	}
+	t.Run("OK", func(t *testing.T) {
+		src := marshallers + plain + optional + strings.Join(kept, "")
+		out, err := plainFields([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(out)
+		for _, want := range []string{
+			"func (ec *executionContext) _A_title(ctx context.Context, field graphql.CollectedField, obj *conduit.A) (ret graphql.Marshaler) {\n\treturn ec.marshalNString2string(ctx, field.Selections, obj.Title)\n}\n",
+			"func (ec *executionContext) _A_image(ctx context.Context, field graphql.CollectedField, obj *conduit.A) (ret graphql.Marshaler) {\n\treturn ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Image)\n}\n",
+		} {
+			if !strings.Contains(s, want) {
+				t.Errorf("missing\n%s\nin:\n%s", want, s)
+			}
+		}
+		for _, k := range kept {
+			if !strings.Contains(s, k) {
+				t.Errorf("rewrote a field that needs its field context:\n%s", k)
+			}
+		}
+	})
+	t.Run("ErrTemplateChanged", func(t *testing.T) {
+		if _, err := plainFields([]byte(marshallers + strings.Join(kept, ""))); err == nil {
+			t.Fatal("a source without plain fields was accepted")
 		}
 	})
 }
