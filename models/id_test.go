@@ -28,6 +28,20 @@ func TestGlobalID(t *testing.T) {
 	}
 }
 
+// Global ids are part of the API: clients keep them, so their encoding
+// never changes, for any type name and number.
+func TestGlobalID_Encoding(t *testing.T) {
+	require.Equal(t, "QXJ0aWNsZTo0Mg", GlobalID(TypeArticle, 42))
+	long := "AVeryLongTypeNameThatDoesNotFitTheStackBuffer"
+	for _, typ := range []string{TypeUser, TypeArticle, TypeComment, "", long} {
+		for _, id := range []int64{0, 1, -7, 42, 1 << 40, math.MaxInt64, math.MinInt64} {
+			want := base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + strconv.FormatInt(id, 10)))
+			require.Equal(t, want, GlobalID(typ, id), "%s %d", typ, id)
+		}
+	}
+	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() { _ = GlobalID(TypeComment, 123456) }), "allocations beyond the returned string")
+}
+
 func TestCursor(t *testing.T) {
 	c := conduit.Cursor{Time: time.Date(2026, 11, 26, 13, 22, 30, 123456000, time.UTC), ID: 7}
 	s := EncodeCursor(c)
