@@ -10,7 +10,7 @@ import (
 )
 
 // SignUp makes an account and signs it in.
-func (r *mutationResolver) SignUp(ctx context.Context, input models.SignUpInput) (*models.AuthPayload, error) {
+func (r mutationResolver) SignUp(ctx context.Context, input models.SignUpInput) (*models.AuthPayload, error) {
 	u, err := r.Users.CreateUser(ctx, conduit.NewUser{Username: input.Username, Email: input.Email, Password: input.Password})
 	if err != nil {
 		return nil, err
@@ -19,7 +19,7 @@ func (r *mutationResolver) SignUp(ctx context.Context, input models.SignUpInput)
 }
 
 // SignIn checks an e-mail address and password and signs the user in.
-func (r *mutationResolver) SignIn(ctx context.Context, input models.SignInInput) (*models.AuthPayload, error) {
+func (r mutationResolver) SignIn(ctx context.Context, input models.SignInInput) (*models.AuthPayload, error) {
 	u, err := r.Users.Authenticate(ctx, input.Email, input.Password)
 	if err != nil {
 		return nil, err
@@ -28,7 +28,7 @@ func (r *mutationResolver) SignIn(ctx context.Context, input models.SignInInput)
 }
 
 // UpdateViewer changes the signed-in user's account.
-func (r *mutationResolver) UpdateViewer(ctx context.Context, input models.UpdateViewerInput) (*models.UpdateViewerPayload, error) {
+func (r mutationResolver) UpdateViewer(ctx context.Context, input models.UpdateViewerInput) (*models.UpdateViewerPayload, error) {
 	viewer, err := conduit.RequireViewer(ctx)
 	if err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func (r *mutationResolver) UpdateViewer(ctx context.Context, input models.Update
 	return payload, nil
 }
 
-func (r *mutationResolver) authPayload(ctx context.Context, u *conduit.User) (*models.AuthPayload, error) {
+func (r mutationResolver) authPayload(ctx context.Context, u *conduit.User) (*models.AuthPayload, error) {
 	token, err := r.Tokens.Issue(u)
 	if err != nil {
 		return nil, fmt.Errorf("issue token: %w", err)

@@ -9,12 +9,12 @@ import (
 )
 
 // ID is the article's global id.
-func (r *articleResolver) ID(ctx context.Context, obj *conduit.Article) (string, error) {
+func (r articleResolver) ID(ctx context.Context, obj *conduit.Article) (string, error) {
 	return models.GlobalID(models.TypeArticle, obj.ID), nil
 }
 
 // Tags loads, in one batch, the tags of the articles that came without them.
-func (r *articleResolver) Tags(ctx context.Context, objs []*conduit.Article) ([][]string, error) {
+func (r articleResolver) Tags(ctx context.Context, objs []*conduit.Article) ([][]string, error) {
 	out := make([][]string, len(objs))
 	var missing []int64
 	for i, a := range objs {
@@ -39,7 +39,7 @@ func (r *articleResolver) Tags(ctx context.Context, objs []*conduit.Article) ([]
 
 // Author loads the authors of a list of articles in one batch, unless the
 // page read them already.
-func (r *articleResolver) Author(ctx context.Context, objs []*conduit.Article) ([]*conduit.User, error) {
+func (r articleResolver) Author(ctx context.Context, objs []*conduit.Article) ([]*conduit.User, error) {
 	return authorsOf(ctx, objs, func(a *conduit.Article) (int64, *conduit.User) { return a.AuthorID, a.Author })
 }
 
@@ -62,7 +62,7 @@ func authorsOf[T any](ctx context.Context, items []T, author func(T) (int64, *co
 // ViewerHasFavorited says whether the viewer favorited the article, through
 // the loader that pages prime (with what they read), for the whole list on
 // a miss.
-func (r *articleResolver) ViewerHasFavorited(ctx context.Context, obj *conduit.Article) (bool, error) {
+func (r articleResolver) ViewerHasFavorited(ctx context.Context, obj *conduit.Article) (bool, error) {
 	l := loaders.For(ctx).ViewerHasFavorited()
 	if list := listStart(ctx, obj); len(list) > 1 {
 		ids := make([]int64, len(list))
@@ -75,7 +75,7 @@ func (r *articleResolver) ViewerHasFavorited(ctx context.Context, obj *conduit.A
 }
 
 // Comments pages through the article's comments, oldest first.
-func (r *articleResolver) Comments(ctx context.Context, obj *conduit.Article, first *int, after *string) (*models.CommentConnection, error) {
+func (r articleResolver) Comments(ctx context.Context, obj *conduit.Article, first *int, after *string) (*models.CommentConnection, error) {
 	args, err := models.PageArgs(first, after, nil, nil)
 	if err != nil {
 		return nil, err
@@ -92,7 +92,7 @@ func (r *articleResolver) Comments(ctx context.Context, obj *conduit.Article, fi
 }
 
 // CreateArticle publishes an article by the viewer.
-func (r *mutationResolver) CreateArticle(ctx context.Context, input models.CreateArticleInput) (*models.CreateArticlePayload, error) {
+func (r mutationResolver) CreateArticle(ctx context.Context, input models.CreateArticleInput) (*models.CreateArticlePayload, error) {
 	viewer, err := conduit.RequireViewer(ctx)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func (r *mutationResolver) CreateArticle(ctx context.Context, input models.Creat
 }
 
 // UpdateArticle changes one of the viewer's articles.
-func (r *mutationResolver) UpdateArticle(ctx context.Context, input models.UpdateArticleInput) (*models.UpdateArticlePayload, error) {
+func (r mutationResolver) UpdateArticle(ctx context.Context, input models.UpdateArticleInput) (*models.UpdateArticlePayload, error) {
 	viewer, id, err := viewerAndID(ctx, "id", models.TypeArticle, input.ID)
 	if err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func (r *mutationResolver) UpdateArticle(ctx context.Context, input models.Updat
 }
 
 // DeleteArticle deletes one of the viewer's articles.
-func (r *mutationResolver) DeleteArticle(ctx context.Context, input models.DeleteArticleInput) (*models.DeleteArticlePayload, error) {
+func (r mutationResolver) DeleteArticle(ctx context.Context, input models.DeleteArticleInput) (*models.DeleteArticlePayload, error) {
 	viewer, id, err := viewerAndID(ctx, "id", models.TypeArticle, input.ID)
 	if err != nil {
 		return nil, err
@@ -135,7 +135,7 @@ func (r *mutationResolver) DeleteArticle(ctx context.Context, input models.Delet
 }
 
 // FavoriteArticle makes the viewer favorite an article.
-func (r *mutationResolver) FavoriteArticle(ctx context.Context, input models.FavoriteArticleInput) (*models.FavoriteArticlePayload, error) {
+func (r mutationResolver) FavoriteArticle(ctx context.Context, input models.FavoriteArticleInput) (*models.FavoriteArticlePayload, error) {
 	a, err := r.changeFavorite(ctx, input.ArticleID, r.Articles.FavoriteArticle)
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func (r *mutationResolver) FavoriteArticle(ctx context.Context, input models.Fav
 }
 
 // UnfavoriteArticle removes the viewer's favorite.
-func (r *mutationResolver) UnfavoriteArticle(ctx context.Context, input models.UnfavoriteArticleInput) (*models.UnfavoriteArticlePayload, error) {
+func (r mutationResolver) UnfavoriteArticle(ctx context.Context, input models.UnfavoriteArticleInput) (*models.UnfavoriteArticlePayload, error) {
 	a, err := r.changeFavorite(ctx, input.ArticleID, r.Articles.UnfavoriteArticle)
 	if err != nil {
 		return nil, err
@@ -154,7 +154,7 @@ func (r *mutationResolver) UnfavoriteArticle(ctx context.Context, input models.U
 
 type favoriteChange func(ctx context.Context, userID, articleID int64) (*conduit.Article, error)
 
-func (r *mutationResolver) changeFavorite(ctx context.Context, articleID string, change favoriteChange) (*conduit.Article, error) {
+func (r mutationResolver) changeFavorite(ctx context.Context, articleID string, change favoriteChange) (*conduit.Article, error) {
 	viewer, id, err := viewerAndID(ctx, "articleId", models.TypeArticle, articleID)
 	if err != nil {
 		return nil, err

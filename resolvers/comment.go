@@ -9,18 +9,18 @@ import (
 )
 
 // ID is the comment's global id.
-func (r *commentResolver) ID(ctx context.Context, obj *conduit.Comment) (string, error) {
+func (r commentResolver) ID(ctx context.Context, obj *conduit.Comment) (string, error) {
 	return models.GlobalID(models.TypeComment, obj.ID), nil
 }
 
 // Author loads the authors of a list of comments in one batch, unless the
 // page read them already.
-func (r *commentResolver) Author(ctx context.Context, objs []*conduit.Comment) ([]*conduit.User, error) {
+func (r commentResolver) Author(ctx context.Context, objs []*conduit.Comment) ([]*conduit.User, error) {
 	return authorsOf(ctx, objs, func(c *conduit.Comment) (int64, *conduit.User) { return c.AuthorID, c.Author })
 }
 
 // Article loads the articles of a list of comments in one batch.
-func (r *commentResolver) Article(ctx context.Context, objs []*conduit.Comment) ([]*conduit.Article, error) {
+func (r commentResolver) Article(ctx context.Context, objs []*conduit.Comment) ([]*conduit.Article, error) {
 	ids := make([]int64, len(objs))
 	for i, c := range objs {
 		ids[i] = c.ArticleID
@@ -29,7 +29,7 @@ func (r *commentResolver) Article(ctx context.Context, objs []*conduit.Comment) 
 }
 
 // AddComment adds the viewer's comment to an article.
-func (r *mutationResolver) AddComment(ctx context.Context, input models.AddCommentInput) (*models.AddCommentPayload, error) {
+func (r mutationResolver) AddComment(ctx context.Context, input models.AddCommentInput) (*models.AddCommentPayload, error) {
 	viewer, articleID, err := viewerAndID(ctx, "articleId", models.TypeArticle, input.ArticleID)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func (r *mutationResolver) AddComment(ctx context.Context, input models.AddComme
 }
 
 // DeleteComment deletes one of the viewer's comments.
-func (r *mutationResolver) DeleteComment(ctx context.Context, input models.DeleteCommentInput) (*models.DeleteCommentPayload, error) {
+func (r mutationResolver) DeleteComment(ctx context.Context, input models.DeleteCommentInput) (*models.DeleteCommentPayload, error) {
 	viewer, id, err := viewerAndID(ctx, "id", models.TypeComment, input.ID)
 	if err != nil {
 		return nil, err

@@ -9,7 +9,7 @@ import (
 )
 
 // FollowUser makes the viewer follow a user.
-func (r *mutationResolver) FollowUser(ctx context.Context, input models.FollowUserInput) (*models.FollowUserPayload, error) {
+func (r mutationResolver) FollowUser(ctx context.Context, input models.FollowUserInput) (*models.FollowUserPayload, error) {
 	u, err := r.changeFollow(ctx, input.UserID, r.Users.FollowUser)
 	if err != nil {
 		return nil, err
@@ -18,7 +18,7 @@ func (r *mutationResolver) FollowUser(ctx context.Context, input models.FollowUs
 }
 
 // UnfollowUser makes the viewer stop following a user.
-func (r *mutationResolver) UnfollowUser(ctx context.Context, input models.UnfollowUserInput) (*models.UnfollowUserPayload, error) {
+func (r mutationResolver) UnfollowUser(ctx context.Context, input models.UnfollowUserInput) (*models.UnfollowUserPayload, error) {
 	u, err := r.changeFollow(ctx, input.UserID, r.Users.UnfollowUser)
 	if err != nil {
 		return nil, err
@@ -27,7 +27,7 @@ func (r *mutationResolver) UnfollowUser(ctx context.Context, input models.Unfoll
 }
 
 // changeFollow applies a follow change and returns the followee as it is now.
-func (r *mutationResolver) changeFollow(ctx context.Context, userID string, change func(context.Context, int64, int64) error) (*conduit.User, error) {
+func (r mutationResolver) changeFollow(ctx context.Context, userID string, change func(context.Context, int64, int64) error) (*conduit.User, error) {
 	viewer, id, err := viewerAndID(ctx, "userId", models.TypeUser, userID)
 	if err != nil {
 		return nil, err

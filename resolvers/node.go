@@ -12,7 +12,7 @@ import (
 const MaxNodes = conduit.MaxPageSize
 
 // Node fetches any object by its global id.
-func (r *queryResolver) Node(ctx context.Context, id string) (models.Node, error) {
+func (r queryResolver) Node(ctx context.Context, id string) (models.Node, error) {
 	typ, n, err := models.ParseGlobalID("id", id)
 	if err != nil {
 		return nil, err
@@ -21,7 +21,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (models.Node, error
 }
 
 // Nodes fetches objects by global id, null where there is none.
-func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]models.Node, error) {
+func (r queryResolver) Nodes(ctx context.Context, ids []string) ([]models.Node, error) {
 	if len(ids) > MaxNodes {
 		return nil, conduit.FieldError("ids", "At most %d ids.", MaxNodes)
 	}
@@ -64,13 +64,13 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]models.Node,
 	return out, nil
 }
 
-func (r *queryResolver) node(ctx context.Context, typ string, id int64) (models.Node, error) {
+func (r queryResolver) node(ctx context.Context, typ string, id int64) (models.Node, error) {
 	return r.nodeThunk(ctx, typ, id)()
 }
 
 // nodeThunk starts loading one object and returns how to wait for it. The
 // result is an untyped nil when there is none, so the Node interface is null.
-func (r *queryResolver) nodeThunk(ctx context.Context, typ string, id int64) func() (models.Node, error) {
+func (r queryResolver) nodeThunk(ctx context.Context, typ string, id int64) func() (models.Node, error) {
 	l := loaders.For(ctx)
 	switch typ {
 	case models.TypeUser:

@@ -12,7 +12,7 @@ import (
 
 // Viewer is the signed-in user; null when anonymous, UNAUTHENTICATED when
 // the request's token was refused.
-func (r *queryResolver) Viewer(ctx context.Context) (*conduit.User, error) {
+func (r queryResolver) Viewer(ctx context.Context) (*conduit.User, error) {
 	if err := conduit.AuthErrorFromContext(ctx); err != nil {
 		return nil, err
 	}
@@ -20,7 +20,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*conduit.User, error) {
 }
 
 // User finds a user by username, and reads what is selected below it.
-func (r *queryResolver) User(ctx context.Context, username string) (*conduit.User, error) {
+func (r queryResolver) User(ctx context.Context, username string) (*conduit.User, error) {
 	u, err := notFoundIsNil(r.Users.UserByUsername(ctx, username))
 	if u != nil {
 		loaders.For(ctx).PrimeUser(u)
@@ -30,7 +30,7 @@ func (r *queryResolver) User(ctx context.Context, username string) (*conduit.Use
 }
 
 // Article finds an article by slug, and reads what is selected below it.
-func (r *queryResolver) Article(ctx context.Context, slug string) (*conduit.Article, error) {
+func (r queryResolver) Article(ctx context.Context, slug string) (*conduit.Article, error) {
 	a, err := notFoundIsNil(r.Resolver.Articles.ArticleBySlug(ctx, slug))
 	if a != nil {
 		loaders.For(ctx).ArticleByID().Prime(a.ID, a)
@@ -40,7 +40,7 @@ func (r *queryResolver) Article(ctx context.Context, slug string) (*conduit.Arti
 }
 
 // Articles pages through all articles, newest first, optionally filtered.
-func (r *queryResolver) Articles(ctx context.Context, first *int, after *string, last *int, before *string, filter *models.ArticleFilter) (*models.ArticleConnection, error) {
+func (r queryResolver) Articles(ctx context.Context, first *int, after *string, last *int, before *string, filter *models.ArticleFilter) (*models.ArticleConnection, error) {
 	f, ok, err := r.articleFilter(ctx, filter)
 	if err != nil || !ok {
 		return emptyArticles(first, after, last, before, err)
@@ -49,7 +49,7 @@ func (r *queryResolver) Articles(ctx context.Context, first *int, after *string,
 }
 
 // Feed pages through the articles of the authors the viewer follows.
-func (r *queryResolver) Feed(ctx context.Context, first *int, after *string) (*models.ArticleConnection, error) {
+func (r queryResolver) Feed(ctx context.Context, first *int, after *string) (*models.ArticleConnection, error) {
 	viewer, err := conduit.RequireViewer(ctx)
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func (r *queryResolver) Feed(ctx context.Context, first *int, after *string) (*m
 }
 
 // PopularTags lists the most used tags.
-func (r *queryResolver) PopularTags(ctx context.Context, first *int) ([]*conduit.Tag, error) {
+func (r queryResolver) PopularTags(ctx context.Context, first *int) ([]*conduit.Tag, error) {
 	n := conduit.DefaultPageSize
 	if first != nil {
 		if *first < 1 || *first > conduit.MaxPageSize {

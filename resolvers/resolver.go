@@ -37,23 +37,26 @@ type Resolver struct {
 var _ graph.ResolverRoot = (*Resolver)(nil)
 
 // Query returns the resolver of Query's fields.
-func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
+func (r *Resolver) Query() graph.QueryResolver { return queryResolver{r} }
 
 // Mutation returns the resolver of Mutation's fields.
-func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
+func (r *Resolver) Mutation() graph.MutationResolver { return mutationResolver{r} }
 
 // Subscription returns the resolver of Subscription's fields.
-func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
+func (r *Resolver) Subscription() graph.SubscriptionResolver { return subscriptionResolver{r} }
 
 // User returns the resolver of User's fields.
-func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
+func (r *Resolver) User() graph.UserResolver { return userResolver{r} }
 
 // Article returns the resolver of Article's fields.
-func (r *Resolver) Article() graph.ArticleResolver { return &articleResolver{r} }
+func (r *Resolver) Article() graph.ArticleResolver { return articleResolver{r} }
 
 // Comment returns the resolver of Comment's fields.
-func (r *Resolver) Comment() graph.CommentResolver { return &commentResolver{r} }
+func (r *Resolver) Comment() graph.CommentResolver { return commentResolver{r} }
 
+// The resolvers of each type hold just the root, by value: an interface
+// holds such a value without an allocation, and one is handed out for
+// every resolver field of every object.
 type (
 	queryResolver        struct{ *Resolver }
 	mutationResolver     struct{ *Resolver }

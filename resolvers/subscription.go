@@ -70,7 +70,7 @@ func eventComment(ctx context.Context, comments conduit.CommentService, id int64
 }
 
 // subscribedArticle checks the article a subscription names and returns its id.
-func (r *subscriptionResolver) subscribedArticle(ctx context.Context, field, gid string) (int64, error) {
+func (r subscriptionResolver) subscribedArticle(ctx context.Context, field, gid string) (int64, error) {
 	id, err := models.ParseID(field, models.TypeArticle, gid)
 	if err != nil {
 		return 0, err
@@ -82,7 +82,7 @@ func (r *subscriptionResolver) subscribedArticle(ctx context.Context, field, gid
 }
 
 // CommentAdded streams the comments added to an article.
-func (r *subscriptionResolver) CommentAdded(ctx context.Context, articleID string) (<-chan *conduit.Comment, error) {
+func (r subscriptionResolver) CommentAdded(ctx context.Context, articleID string) (<-chan *conduit.Comment, error) {
 	id, err := r.subscribedArticle(ctx, "articleId", articleID)
 	if err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ func (r *subscriptionResolver) CommentAdded(ctx context.Context, articleID strin
 }
 
 // CommentDeleted streams the ids of the comments deleted from an article.
-func (r *subscriptionResolver) CommentDeleted(ctx context.Context, articleID string) (<-chan string, error) {
+func (r subscriptionResolver) CommentDeleted(ctx context.Context, articleID string) (<-chan string, error) {
 	id, err := r.subscribedArticle(ctx, "articleId", articleID)
 	if err != nil {
 		return nil, err
@@ -118,7 +118,7 @@ func (r *subscriptionResolver) CommentDeleted(ctx context.Context, articleID str
 
 // ArticleUpdated streams an article each time it is edited, favorited or
 // commented on; it completes when the article is deleted.
-func (r *subscriptionResolver) ArticleUpdated(ctx context.Context, gid string) (<-chan *conduit.Article, error) {
+func (r subscriptionResolver) ArticleUpdated(ctx context.Context, gid string) (<-chan *conduit.Article, error) {
 	id, err := r.subscribedArticle(ctx, "id", gid)
 	if err != nil {
 		return nil, err
@@ -137,7 +137,7 @@ func (r *subscriptionResolver) ArticleUpdated(ctx context.Context, gid string) (
 
 // FeedArticleAdded streams the articles that authors the viewer follows
 // publish from now on; following someone new takes effect at once.
-func (r *subscriptionResolver) FeedArticleAdded(ctx context.Context) (<-chan *conduit.Article, error) {
+func (r subscriptionResolver) FeedArticleAdded(ctx context.Context) (<-chan *conduit.Article, error) {
 	if _, err := conduit.RequireViewer(ctx); err != nil {
 		return nil, err
 	}

@@ -9,12 +9,12 @@ import (
 )
 
 // ID is the user's global id.
-func (r *userResolver) ID(ctx context.Context, obj *conduit.User) (string, error) {
+func (r userResolver) ID(ctx context.Context, obj *conduit.User) (string, error) {
 	return models.GlobalID(models.TypeUser, obj.ID), nil
 }
 
 // Email is shown only to the user themself.
-func (r *userResolver) Email(ctx context.Context, obj *conduit.User) (*string, error) {
+func (r userResolver) Email(ctx context.Context, obj *conduit.User) (*string, error) {
 	if !conduit.IsViewer(ctx, obj.ID) {
 		return nil, nil
 	}
@@ -23,7 +23,7 @@ func (r *userResolver) Email(ctx context.Context, obj *conduit.User) (*string, e
 
 // ViewerIsFollowing says whether the viewer follows the user, through the
 // loader that pages prime; on a miss, it loads for the whole list.
-func (r *userResolver) ViewerIsFollowing(ctx context.Context, obj *conduit.User) (bool, error) {
+func (r userResolver) ViewerIsFollowing(ctx context.Context, obj *conduit.User) (bool, error) {
 	l := loaders.For(ctx).ViewerIsFollowing()
 	if list := listStart(ctx, obj); len(list) > 1 {
 		_, _ = l.LoadAll(ctx, userIDs(list)) // hits when primed; else one batch for all
@@ -32,22 +32,22 @@ func (r *userResolver) ViewerIsFollowing(ctx context.Context, obj *conduit.User)
 }
 
 // Articles pages through the user's articles, newest first.
-func (r *userResolver) Articles(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.ArticleConnection, error) {
+func (r userResolver) Articles(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.ArticleConnection, error) {
 	return r.articleConnection(ctx, conduit.ArticleFilter{AuthorID: obj.ID}, first, after, nil, nil)
 }
 
 // FavoriteArticles pages through the articles the user favorited.
-func (r *userResolver) FavoriteArticles(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.ArticleConnection, error) {
+func (r userResolver) FavoriteArticles(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.ArticleConnection, error) {
 	return r.articleConnection(ctx, conduit.ArticleFilter{FavoritedByID: obj.ID}, first, after, nil, nil)
 }
 
 // Followers pages through the users who follow obj.
-func (r *userResolver) Followers(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.UserConnection, error) {
+func (r userResolver) Followers(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.UserConnection, error) {
 	return r.userConnection(ctx, r.Users.Followers, obj.ID, obj.FollowersCount, first, after)
 }
 
 // Following pages through the users whom obj follows.
-func (r *userResolver) Following(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.UserConnection, error) {
+func (r userResolver) Following(ctx context.Context, obj *conduit.User, first *int, after *string) (*models.UserConnection, error) {
 	return r.userConnection(ctx, r.Users.Following, obj.ID, obj.FollowingCount, first, after)
 }
 
