@@ -19,30 +19,17 @@ import (
 
 // Node types, as they appear inside global ids.
 const (
-	TypeUser    = "User"
-	TypeArticle = "Article"
-	TypeComment = "Comment"
+	TypeUser    = conduit.NodeUser
+	TypeArticle = conduit.NodeArticle
+	TypeComment = conduit.NodeComment
 )
 
 // Node is any object with a global id; gqlgen resolves its concrete type.
 type Node any
 
-// GlobalID returns the opaque id of an object: base64("Type:id"). Every
-// object of a page has one, so it is built on the stack and allocates only
-// the string it returns.
-func GlobalID(typ string, id int64) string {
-	var raw [40]byte
-	b := append(raw[:0], typ...)
-	b = append(b, ':')
-	b = strconv.AppendInt(b, id, 10)
-	var enc [56]byte
-	n := base64.RawURLEncoding.EncodedLen(len(b))
-	if n > len(enc) {
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
-	base64.RawURLEncoding.Encode(enc[:n], b)
-	return string(enc[:n])
-}
+// GlobalID returns the opaque id of an object: base64("Type:id")
+// (conduit.NodeID).
+func GlobalID(typ string, id int64) string { return conduit.NodeID(typ, id) }
 
 // ParseGlobalID reads any global id. EINVALID, naming field, when it is malformed.
 func ParseGlobalID(field, s string) (typ string, id int64, err error) {

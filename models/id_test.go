@@ -40,6 +40,16 @@ func TestGlobalID_Encoding(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() { _ = GlobalID(TypeComment, 123456) }), "allocations beyond the returned string")
+
+	// The GraphQL id of each node is its model's NodeID: the id that
+	// node(id:) and the mutations read back.
+	require.Equal(t, GlobalID(TypeUser, 3), (&conduit.User{ID: 3}).NodeID())
+	require.Equal(t, GlobalID(TypeArticle, 4), (&conduit.Article{ID: 4}).NodeID())
+	require.Equal(t, GlobalID(TypeComment, 5), (&conduit.Comment{ID: 5}).NodeID())
+	for _, s := range []string{(&conduit.User{ID: 3}).NodeID(), (&conduit.Article{ID: 4}).NodeID(), (&conduit.Comment{ID: 5}).NodeID()} {
+		_, _, err := ParseGlobalID("id", s)
+		require.NoError(t, err)
+	}
 }
 
 func TestCursor(t *testing.T) {

@@ -8,11 +8,6 @@ import (
 	"github.com/conduit-graphql/conduit/models"
 )
 
-// ID is the article's global id.
-func (r articleResolver) ID(ctx context.Context, obj *conduit.Article) (string, error) {
-	return models.GlobalID(models.TypeArticle, obj.ID), nil
-}
-
 // Tags loads, in one batch, the tags of the articles that came without them.
 func (r articleResolver) Tags(ctx context.Context, objs []*conduit.Article) ([][]string, error) {
 	out := make([][]string, len(objs))

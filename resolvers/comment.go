@@ -8,11 +8,6 @@ import (
 	"github.com/conduit-graphql/conduit/models"
 )
 
-// ID is the comment's global id.
-func (r commentResolver) ID(ctx context.Context, obj *conduit.Comment) (string, error) {
-	return models.GlobalID(models.TypeComment, obj.ID), nil
-}
-
 // Author loads the authors of a list of comments in one batch, unless the
 // page read them already.
 func (r commentResolver) Author(ctx context.Context, objs []*conduit.Comment) ([]*conduit.User, error) {

@@ -8,11 +8,6 @@ import (
 	"github.com/conduit-graphql/conduit/models"
 )
 
-// ID is the user's global id.
-func (r userResolver) ID(ctx context.Context, obj *conduit.User) (string, error) {
-	return models.GlobalID(models.TypeUser, obj.ID), nil
-}
-
 // Email is shown only to the user themself.
 func (r userResolver) Email(ctx context.Context, obj *conduit.User) (*string, error) {
 	if !conduit.IsViewer(ctx, obj.ID) {

@@ -28,14 +28,15 @@
 // variables and viewer resolve its selection once, and the others get the
 // payload as it was (a payload with errors is not shared).
 //
-// And a plain field, one read straight from its object's struct (no
-// resolver, method or directive) whose scalar marshals without a chance of
-// null, marshals its value directly: no field context, no resolver
-// middleware, no boxing of the value. On the 100-article list these were
-// most of the allocations left. A field interceptor (a handler's
-// AroundFields) therefore sees resolver and method fields, and not the
-// plain ones, as type-graphql's simple resolvers and Datadog's
-// SkipFieldsWithTrivialResolver do; Conduit's tracer spans resolvers only.
+// And a plain field, one read straight from its model (a struct field or
+// an argument-less method such as NodeID, no resolver or directive) whose
+// scalar marshals without a chance of null, marshals its value directly:
+// no field context, no resolver middleware, no boxing of the value. On the
+// 100-article list these were most of the allocations left. A field
+// interceptor (a handler's AroundFields) therefore sees resolver fields
+// and not the plain ones, as type-graphql's simple resolvers and
+// Datadog's SkipFieldsWithTrivialResolver do; Conduit's tracer spans
+// resolvers only.
 //
 // A field that would rely on its siblings running concurrently (a loader
 // Load that waits for other elements' keys) would be slow here, one loader
@@ -193,22 +194,25 @@ var (
 		`(?:\t_ = sel\n\tres := ` + nullFreeScalars + `\(v\)\n\tif res == graphql\.Null \{\n\t\tgraphql\.AddInvalidNullFromMarshaler\(ctx, "[^"\n]+"\)\n\t\}\n` +
 		`|\tif v == nil \{\n\t\treturn graphql\.Null\n\t\}\n\t_ = sel\n\t_ = ctx\n\tres := ` + nullFreeScalars + `\(\*v\)\n)` +
 		`\treturn res\n\}\n`)
-	// plainField is gqlgen's function of a field that its resolver reads
-	// from a struct field, with no middleware (directives).
+	// plainField is gqlgen's function of a field that it reads from a
+	// struct field or an argument-less method of the model (not a
+	// resolver), with no middleware (directives).
 	plainField = regexp.MustCompile(`func \(ec \*executionContext\) (_\w+)\(ctx context\.Context, field graphql\.CollectedField, obj ([*\w.]+)\) \(ret graphql\.Marshaler\) \{\n` +
 		`\treturn graphql\.ResolveField\(\n\t\tctx,\n\t\tec\.OperationContext,\n\t\tfield,\n` +
 		`\t\tfunc\(ctx context\.Context, field graphql\.CollectedField\) \(\*graphql\.FieldContext, error\) \{\n\t\t\treturn ec\.fieldContext_\w+\(ctx, field\)\n\t\t\},\n` +
-		`\t\tfunc\(ctx context\.Context\) \(any, error\) \{\n\t\t\treturn (obj\.\w+), nil\n\t\t\},\n` +
+		`\t\tfunc\(ctx context\.Context\) \(any, error\) \{\n\t\t\treturn (obj\.\w+(?:\(\))?), nil\n\t\t\},\n` +
 		`\t\tnil,\n` +
 		`\t\tfunc\(ctx context\.Context, selections ast\.SelectionSet, v [^)\n]+\) graphql\.Marshaler \{\n\t\t\treturn ec\.(marshal[^(\s]+)\(ctx, selections, v\)\n\t\t\},\n` +
 		`\t\t(?:true|false),\n\t\t(?:true|false),\n\t\)\n\}\n`)
 )
 
 // plainFields makes each plain field marshal its value directly: a field
-// that its resolver reads from a struct field, without directives, of a
-// scalar whose marshaller cannot return null. Its marshaller then needs no
-// field context, which exists for errors at the field's path and for
-// resolver middleware. It fails when it finds no such field.
+// read from a struct field or an argument-less method of its model,
+// without directives, of a scalar whose marshaller cannot return null. Its
+// marshaller then needs no field context, which exists for errors at the
+// field's path and for resolver middleware. Such a method has no panic
+// recovery of its own: a panic in it nulls the list element or root field
+// around it. It fails when it finds no such field.
 func plainFields(src []byte) ([]byte, error) {
 	nullFree := map[string]bool{}
 	for _, m := range nullFreeMarshal.FindAllSubmatch(src, -1) {

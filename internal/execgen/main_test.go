@@ -170,11 +170,11 @@ func TestPlainFields(t *testing.T) {
 		// for the error at the field's path.
 		"func (ec *executionContext) marshalNMaybe2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {\n" +
 		"\t_ = sel\n\tres := models.MarshalMaybe(v)\n\tif res == graphql.Null {\n\t\tgraphql.AddInvalidNullFromMarshaler(ctx, \"Maybe!\")\n\t}\n\treturn res\n}\n"
-	plain := field("title", "obj.Title", "string", "marshalNString2string")
+	plain := field("title", "obj.Title", "string", "marshalNString2string") + field("id", "obj.NodeID()", "string", "marshalNString2string")
 	optional := field("image", "obj.Image", "*string", "marshalOString2ᚖstring")
 	kept := []string{
-		field("id", "ec.Resolvers.A().ID(ctx, obj)", "string", "marshalNString2string"), // a resolver
-		field("name", "obj.Name()", "string", "marshalNString2string"),                  // a method
+		field("name", "ec.Resolvers.A().Name(ctx, obj)", "string", "marshalNString2string"), // a resolver
+		field("count", "obj.Count(ctx)", "string", "marshalNString2string"),                 // a method with arguments
 		field("maybe", "obj.Maybe", "string", "marshalNMaybe2string"),
 		strings.Replace(field("directed", "obj.Directed", "string", "marshalNString2string"), "\t\tnil,\n", "\t\tfunc(ctx context.Context, next graphql.Resolver) graphql.Resolver { return next },\n", 1),
 	}
@@ -188,6 +188,7 @@ func TestPlainFields(t *testing.T) {
 		for _, want := range []string{
 			"func (ec *executionContext) _A_title(ctx context.Context, field graphql.CollectedField, obj *conduit.A) (ret graphql.Marshaler) {\n\treturn ec.marshalNString2string(ctx, field.Selections, obj.Title)\n}\n",
 			"func (ec *executionContext) _A_image(ctx context.Context, field graphql.CollectedField, obj *conduit.A) (ret graphql.Marshaler) {\n\treturn ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Image)\n}\n",
+			"func (ec *executionContext) _A_id(ctx context.Context, field graphql.CollectedField, obj *conduit.A) (ret graphql.Marshaler) {\n\treturn ec.marshalNString2string(ctx, field.Selections, obj.NodeID())\n}\n",
 		} {
 			if !strings.Contains(s, want) {
 				t.Errorf("missing\n%s\nin:\n%s", want, s)
