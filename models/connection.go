@@ -10,12 +10,30 @@ import (
 // totalCount is selected.
 type Counter func(ctx context.Context) (int, error)
 
-// PageInfo says where a page sits in its list.
+// PageInfo says where a page sits in its list. Its cursors are encoded
+// when they are selected.
 type PageInfo struct {
 	HasNextPage     bool
 	HasPreviousPage bool
-	StartCursor     *string
-	EndCursor       *string
+	cursors         []conduit.Cursor // of the page's items
+}
+
+// StartCursor is the cursor of the page's first item, nil for an empty page.
+func (p *PageInfo) StartCursor() *string {
+	if len(p.cursors) == 0 {
+		return nil
+	}
+	s := EncodeCursor(p.cursors[0])
+	return &s
+}
+
+// EndCursor is the cursor of the page's last item, nil for an empty page.
+func (p *PageInfo) EndCursor() *string {
+	if len(p.cursors) == 0 {
+		return nil
+	}
+	s := EncodeCursor(p.cursors[len(p.cursors)-1])
+	return &s
 }
 
 // Edge is an item of a connection with its cursor.
@@ -24,12 +42,22 @@ type Edge[T any] struct {
 	Node   T
 }
 
-// Connection is a page of a list in the Relay shape.
+// Connection is a page of a list in the Relay shape. Its edges, and the
+// cursors in them, are made when they are selected: most pages select
+// only nodes and pageInfo.
 type Connection[T any] struct {
-	Edges    []*Edge[T]
 	Nodes    []T
 	PageInfo *PageInfo
 	count    Counter
+}
+
+// Edges pairs each node with its cursor.
+func (c *Connection[T]) Edges() []*Edge[T] {
+	edges := make([]*Edge[T], len(c.Nodes))
+	for i, item := range c.Nodes {
+		edges[i] = &Edge[T]{Cursor: EncodeCursor(c.PageInfo.cursors[i]), Node: item}
+	}
+	return edges
 }
 
 // TotalCount counts the whole list.
@@ -42,15 +70,8 @@ func (c *Connection[T]) TotalCount(ctx context.Context) (int, error) {
 
 // NewConnection builds a connection from a page and a counter for the whole list.
 func NewConnection[T any](p *conduit.Page[T], count Counter) *Connection[T] {
-	c := &Connection[T]{Nodes: p.Items, PageInfo: &PageInfo{HasNextPage: p.HasNextPage, HasPreviousPage: p.HasPreviousPage}, count: count}
-	c.Edges = make([]*Edge[T], len(p.Items))
-	for i, item := range p.Items {
-		c.Edges[i] = &Edge[T]{Cursor: EncodeCursor(p.Cursors[i]), Node: item}
-	}
-	if n := len(c.Edges); n > 0 {
-		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &c.Edges[0].Cursor, &c.Edges[n-1].Cursor
-	}
-	return c
+	return &Connection[T]{Nodes: p.Items, count: count,
+		PageInfo: &PageInfo{HasNextPage: p.HasNextPage, HasPreviousPage: p.HasPreviousPage, cursors: p.Cursors}}
 }
 
 // The connections of the schema.
