@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/conduit-graphql/conduit/internal/execgen/batchparent"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/conduit-graphql/conduit/internal/conduit"
@@ -2582,7 +2584,7 @@ func (ec *executionContext) fieldContext_Article_tags(_ context.Context, field g
 }
 func (ec *executionContext) resolveBatch_Article_tags(ctx context.Context, field graphql.CollectedField, obj *conduit.Article) (any, error) {
 	resolver := ec.Resolvers.Article()
-	if batch, ok := graphql.BatchParentsFor[*conduit.Article](ctx, "Article"); ok {
+	if batch, ok := batchparent.For[*conduit.Article](ctx, "Article"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.Tags(ctx, batch.Parents)
 		})
@@ -2651,7 +2653,7 @@ func (ec *executionContext) fieldContext_Article_author(_ context.Context, field
 }
 func (ec *executionContext) resolveBatch_Article_author(ctx context.Context, field graphql.CollectedField, obj *conduit.Article) (any, error) {
 	resolver := ec.Resolvers.Article()
-	if batch, ok := graphql.BatchParentsFor[*conduit.Article](ctx, "Article"); ok {
+	if batch, ok := batchparent.For[*conduit.Article](ctx, "Article"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.Author(ctx, batch.Parents)
 		})
@@ -3028,7 +3030,7 @@ func (ec *executionContext) fieldContext_Comment_author(_ context.Context, field
 }
 func (ec *executionContext) resolveBatch_Comment_author(ctx context.Context, field graphql.CollectedField, obj *conduit.Comment) (any, error) {
 	resolver := ec.Resolvers.Comment()
-	if batch, ok := graphql.BatchParentsFor[*conduit.Comment](ctx, "Comment"); ok {
+	if batch, ok := batchparent.For[*conduit.Comment](ctx, "Comment"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.Author(ctx, batch.Parents)
 		})
@@ -3083,7 +3085,7 @@ func (ec *executionContext) fieldContext_Comment_article(_ context.Context, fiel
 }
 func (ec *executionContext) resolveBatch_Comment_article(ctx context.Context, field graphql.CollectedField, obj *conduit.Comment) (any, error) {
 	resolver := ec.Resolvers.Comment()
-	if batch, ok := graphql.BatchParentsFor[*conduit.Comment](ctx, "Comment"); ok {
+	if batch, ok := batchparent.For[*conduit.Comment](ctx, "Comment"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.Article(ctx, batch.Parents)
 		})

@@ -38,6 +38,10 @@
 // Datadog's SkipFieldsWithTrivialResolver do; Conduit's tracer spans
 // resolvers only.
 //
+// And a batch field finds its parents with batchparent.For, which reads
+// the parent's list index from the field contexts, instead of
+// graphql.BatchParentsFor, which builds the field's whole path for it.
+//
 // A field that would rely on its siblings running concurrently (a loader
 // Load that waits for other elements' keys) would be slow here, one loader
 // wait per element; the statement-budget tests catch that.
@@ -88,6 +92,9 @@ func run(configFile string) error {
 	}
 	if err == nil {
 		out, err = plainFields(out)
+	}
+	if err == nil {
+		out, err = batchParents(out)
 	}
 	if err == nil {
 		// Drop the imports that only the removed code used.
@@ -233,6 +240,21 @@ func plainFields(src []byte) ([]byte, error) {
 		return nil, fmt.Errorf("no plain scalar field to marshal directly: has gqlgen's field or marshaller template changed?")
 	}
 	return out, nil
+}
+
+// batchParentsCall is how a batch field's function finds its parents.
+var batchParentsCall = regexp.MustCompile(`graphql\.BatchParentsFor\[`)
+
+// batchParents makes every batch field find its parents with
+// batchparent.For, which has the same result and fields. It fails when it
+// finds none.
+func batchParents(src []byte) ([]byte, error) {
+	if len(batchParentsCall.FindAllIndex(src, -1)) == 0 {
+		return nil, fmt.Errorf("no graphql.BatchParentsFor call to rewrite: has gqlgen's batch template changed?")
+	}
+	src = batchParentsCall.ReplaceAll(src, []byte("batchparent.For["))
+	// imports.Process puts it in its group.
+	return bytes.Replace(src, []byte("\nimport (\n"), []byte("\nimport (\n\t\"github.com/conduit-graphql/conduit/internal/execgen/batchparent\"\n"), 1), nil
 }
 
 // subscriptionField is the generated function of one subscription field,

@@ -116,6 +116,9 @@ func TestGeneratedExecutorIsSerial(t *testing.T) {
 	if !strings.Contains(s, "\treturn ec.marshalNString2string(ctx, field.Selections, obj.Title)\n") {
 		t.Error("graph/generated.go resolves Article.title through a field context: run make generate")
 	}
+	if strings.Contains(s, "graphql.BatchParentsFor[") {
+		t.Error("graph/generated.go builds a path for each batch field: run make generate")
+	}
 }
 
 func TestSharedEventPayloads(t *testing.T) {
@@ -205,4 +208,22 @@ func TestPlainFields(t *testing.T) {
 			t.Fatal("a source without plain fields was accepted")
 		}
 	})
+}
+
+func TestBatchParents(t *testing.T) {
+	src := "package graph\n\nimport (\n\t\"context\"\n)\n\n" +
+		"func (ec *executionContext) resolveBatch_A_b(ctx context.Context) (any, error) {\n" +
+		"\tif batch, ok := graphql.BatchParentsFor[*conduit.A](ctx, \"A\"); ok {\n"
+	out, err := batchParents([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	if !strings.Contains(s, "\tif batch, ok := batchparent.For[*conduit.A](ctx, \"A\"); ok {\n") ||
+		!strings.Contains(s, "import (\n\t\"github.com/conduit-graphql/conduit/internal/execgen/batchparent\"\n") {
+		t.Errorf("not rewritten:\n%s", s)
+	}
+	if _, err := batchParents([]byte("package graph\n")); err == nil {
+		t.Error("a source without batch fields was accepted")
+	}
 }
