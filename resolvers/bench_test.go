@@ -84,6 +84,9 @@ func BenchmarkPages(b *testing.B) {
 	b.Run("BenchHomeAnonymous", func(b *testing.B) { benchQuery(b, api, "", benchHomeQuery, nil) })
 	b.Run("BenchHomeSignedIn", func(b *testing.B) { benchQuery(b, api, token, benchHomeSignedInQuery, nil) })
 	b.Run("BenchList100", func(b *testing.B) { benchQuery(b, api, "", benchList100Query, nil) })
+	b.Run("BenchArticlePage", func(b *testing.B) {
+		benchQuery(b, api, "", benchArticleQuery, map[string]any{"slug": mostCommented(b, api)})
+	})
 	b.Run("BenchHomeAnonymousCached", func(b *testing.B) {
 		cached := apitest.NewWith(b, api.DSN, apitest.Config())
 		benchQuery(b, cached, "", benchHomeQuery, nil)
@@ -105,7 +108,39 @@ const (
 	benchHomeQuery         = `{ articles(first: 20) { nodes { title slug description createdAt tags favoritesCount commentsCount author { username image } } } }`
 	benchHomeSignedInQuery = `{ articles(first: 20) { nodes { title slug description createdAt tags favoritesCount viewerHasFavorited commentsCount author { username image viewerIsFollowing } } } }`
 	benchList100Query      = `{ articles(first: 100) { nodes { id title author { id username } } } }`
+	benchArticleQuery      = `query($slug: String!) { article(slug: $slug) { id title body tags createdAt favoritesCount viewerHasFavorited commentsCount author { username bio image viewerIsFollowing } comments(first: 50) { nodes { id body createdAt author { username image } } } } }`
 )
+
+// mostCommented returns the slug of the most commented of the newest 100
+// articles, as make bench's article page picks it.
+func mostCommented(b *testing.B, api *apitest.API) string {
+	b.Helper()
+	body, _ := json.Marshal(map[string]any{"query": `{ articles(first: 100) { nodes { slug commentsCount } } }`})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	api.Handler.ServeHTTP(rec, req)
+	var out struct {
+		Data struct {
+			Articles struct {
+				Nodes []struct {
+					Slug          string
+					CommentsCount int
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || len(out.Data.Articles.Nodes) == 0 {
+		b.Fatalf("articles: %v %s", err, rec.Body.String())
+	}
+	best := out.Data.Articles.Nodes[0]
+	for _, n := range out.Data.Articles.Nodes {
+		if n.CommentsCount > best.CommentsCount {
+			best = n
+		}
+	}
+	return best.Slug
+}
 
 // BenchmarkTypename measures the fixed cost of a request: the middleware,
 // the transport and gqlgen around an operation that reads nothing.
