@@ -48,15 +48,35 @@ type articleRow struct {
 	CommentsCount  int
 	CreatedAt      dbTime
 	UpdatedAt      dbTime
+	// TagList is the article's tags in the author's order, a JSON array
+	// (encodeTags), written with its links in article_tags.
+	TagList string
+}
+
+// encodeTags is the tag_list of an article with these tags.
+func encodeTags(names []string) string {
+	if len(names) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(names) // strings always marshal
+	return string(b)
+}
+
+// tags returns the row's tags, never nil; an error when its tag_list was
+// not read or is not a JSON array of strings.
+func (r *articleRow) tags() ([]string, error) {
+	tags := []string{}
+	if err := json.Unmarshal([]byte(r.TagList), &tags); err != nil {
+		return nil, fmt.Errorf("tags of article %d: %w", r.ID, err)
+	}
+	return tags, nil
 }
 
 // taggedArticleRow is an article with its tags as a JSON array, read in the
 // same query (withTagList) so that a page of articles costs one statement,
 // and with its author's columns when a page asks for them (articleParts).
 type taggedArticleRow struct {
-	articleRow `bun:",extend"`
-
-	TagList string `bun:"tag_list,scanonly"` // "" when not read
+	articleRow `bun:",extend"` // TagList "" when not read
 
 	authorColumns
 
@@ -64,20 +84,10 @@ type taggedArticleRow struct {
 	ViewerFollows   *bool `bun:"viewer_follows,scanonly"`
 }
 
-// tagListExpr is the column of an article's tags in the author's order as a
-// JSON array: a correlated subquery that reads the article_tags primary key.
-func (db *DB) tagListExpr() string {
-	agg := "json_group_array(t.name ORDER BY at.position)"
-	if db.dialect == DialectPostgres {
-		agg = "coalesce(json_agg(t.name ORDER BY at.position), '[]'::json)"
-	}
-	return "(SELECT " + agg + " FROM article_tags AS at JOIN tags AS t ON t.id = at.tag_id WHERE at.article_id = a.id) AS tag_list"
-}
-
 // withTagList selects the articles of q, a select from articles AS a, with
 // their tags.
 func (db *DB) withTagList(q *bun.SelectQuery) *bun.SelectQuery {
-	return q.ColumnExpr("a.*").ColumnExpr(db.tagListExpr())
+	return q.ColumnExpr("a.*")
 }
 
 // articleParts selects the columns of q, a select from articles AS a, that
@@ -91,7 +101,7 @@ func (db *DB) articleParts(q *bun.SelectQuery, parts conduit.ArticleParts) *bun.
 		q = q.ColumnExpr("a.body")
 	}
 	if parts.Tags {
-		q = q.ColumnExpr(db.tagListExpr())
+		q = q.ColumnExpr("a.tag_list")
 	}
 	if parts.Author {
 		q = withAuthor(q, "a.author_id")
@@ -113,9 +123,9 @@ func (db *DB) articleParts(q *bun.SelectQuery, parts conduit.ArticleParts) *bun.
 func (r *taggedArticleRow) article() (*conduit.Article, error) {
 	var tags []string
 	if r.TagList != "" {
-		tags = []string{}
-		if err := json.Unmarshal([]byte(r.TagList), &tags); err != nil {
-			return nil, fmt.Errorf("tags of article %d: %w", r.ID, err)
+		var err error
+		if tags, err = r.articleRow.tags(); err != nil {
+			return nil, err
 		}
 	}
 	a := r.articleRow.article(tags)
@@ -151,7 +161,7 @@ func (s *ArticleService) CreateArticle(ctx context.Context, authorID int64, n co
 	defer tx.Rollback()
 	now := s.db.timeNow()
 	row := &articleRow{Title: n.Title, Description: n.Description, Body: n.Body, AuthorID: authorID,
-		CreatedAt: now, UpdatedAt: now}
+		CreatedAt: now, UpdatedAt: now, TagList: encodeTags(n.Tags)}
 	if err := insertArticle(ctx, tx, row); err != nil {
 		return nil, fmt.Errorf("create article: %w", err)
 	}
@@ -231,7 +241,7 @@ func (s *ArticleService) UpdateArticle(ctx context.Context, viewerID, id int64, 
 		tags = *upd.Tags
 		err = setTags(ctx, tx, row, tags, true)
 	} else {
-		tags, err = tagsOf(ctx, tx, id)
+		tags, err = row.tags()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("update article: %w", err)
@@ -277,6 +287,9 @@ func updateArticle(ctx context.Context, tx bun.Tx, old *articleRow, upd conduit.
 		}
 		if slug != "" {
 			q = q.Set("slug = ?", slug)
+		}
+		if upd.Tags != nil {
+			q = q.Set("tag_list = ?", encodeTags(*upd.Tags))
 		}
 		return q.Returning("*")
 	}

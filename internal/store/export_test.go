@@ -104,6 +104,40 @@ func PopularTagsByLinks(tb testing.TB, db *DB, n int) []*conduit.Tag {
 	return tags
 }
 
+// TagListMismatches returns the articles whose tag_list is not their
+// links' tags in position order, read on the writer: what tag_list and
+// article_tags disagree on (nothing, when the store keeps them together).
+func TagListMismatches(tb testing.TB, db *DB) map[int64][2]string {
+	tb.Helper()
+	ctx := context.Background()
+	var rows []articleRow
+	if err := db.writer.NewSelect().Model(&rows).Column("id", "tag_list").Scan(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	var links []struct {
+		ArticleID int64
+		Name      string
+	}
+	err := db.writer.NewSelect().Model((*articleTagRow)(nil)).ColumnExpr("at.article_id, t.name").
+		Join("JOIN tags AS t ON t.id = at.tag_id").OrderExpr("at.article_id, at.position").Scan(ctx, &links)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	byLinks := map[int64][]string{}
+	for _, l := range links {
+		byLinks[l.ArticleID] = append(byLinks[l.ArticleID], l.Name)
+	}
+	bad := map[int64][2]string{}
+	for i := range rows {
+		tags, err := rows[i].tags()
+		want := encodeTags(byLinks[rows[i].ID])
+		if err != nil || encodeTags(tags) != want {
+			bad[rows[i].ID] = [2]string{rows[i].TagList, want}
+		}
+	}
+	return bad
+}
+
 // MigrateUpTo applies the pending migrations up to and including name, as
 // one group: the database as an older release left it.
 func MigrateUpTo(ctx context.Context, db *DB, name string) error {

@@ -82,7 +82,7 @@ func (s *ArticleService) changeFavorite(ctx context.Context, userID, articleID i
 	if err != nil {
 		return nil, dbError(err, "Article")
 	}
-	tags, err := tagsOf(ctx, tx, articleID)
+	tags, err := row.tags()
 	if err != nil {
 		return nil, err
 	}

@@ -154,6 +154,7 @@ type seeder struct {
 	commentCounts []int
 	favorites     []seedPair // user, article
 	tagIDs        []int64
+	tagNames      map[int64]string // by id
 	slugsInPlan   map[string]bool
 }
 

@@ -185,8 +185,10 @@ func (s *seeder) insertTags(ctx context.Context) error {
 		return err
 	}
 	s.tagIDs = make([]int64, len(names))
+	s.tagNames = make(map[int64]string, len(names))
 	for i, name := range names {
 		s.tagIDs[i] = ids[name]
+		s.tagNames[ids[name]] = name
 	}
 	s.stats.Tags = len(names)
 	s.opts.Progress("tags", len(names), len(names))
@@ -258,7 +260,9 @@ func (s *seeder) insertArticles(ctx context.Context) error {
 			rows = append(rows, articleRow{ID: s.articleID(i), Slug: s.planSlug(text, title), Title: title,
 				Description: text.sentence(), Body: text.body(topic), AuthorID: s.userID(s.authors[i]),
 				FavoritesCount: s.favCounts[i], CommentsCount: s.commentCounts[i], CreatedAt: t, UpdatedAt: t})
+			first := len(links)
 			links = s.appendTags(links, r, tag, rows[len(rows)-1])
+			rows[len(rows)-1].TagList = s.tagList(links[first:])
 		}
 		if err := s.freeSlugs(ctx, text, rows); err != nil {
 			return err
@@ -319,6 +323,15 @@ func (s *seeder) freeSlugs(ctx context.Context, text seedText, rows []articleRow
 			}
 		}
 	}
+}
+
+// tagList is the tag_list of an article with these links, in order.
+func (s *seeder) tagList(links []articleTagRow) string {
+	names := make([]string, len(links))
+	for i, l := range links {
+		names[i] = s.tagNames[l.TagID]
+	}
+	return encodeTags(names)
 }
 
 // appendTags gives the article 1 to 5 tags, the popular ones most often.

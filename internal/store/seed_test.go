@@ -70,6 +70,7 @@ func TestSeed(t *testing.T) {
 		requireCountsExact(t, db)
 		require.Zero(t, store.CountRows(t, db, "article_tags AS at",
 			"article_created_at <> (SELECT created_at FROM articles AS a WHERE a.id = at.article_id)"))
+		require.Empty(t, store.TagListMismatches(t, db), "tag_list and article_tags agree")
 
 		// The seeded data works through the services, and the services
 		// still work after it (the id sequences moved on).

@@ -166,17 +166,9 @@ func upsertTags(ctx context.Context, tx bun.Tx, names []string) (map[string]int6
 	return ids, nil
 }
 
-// tagsOf returns one article's tags in order, never nil.
-func tagsOf(ctx context.Context, idb bun.IDB, id int64) ([]string, error) {
-	tags, err := tagsOfMany(ctx, idb, []int64{id})
-	if err != nil {
-		return nil, err
-	}
-	return tags[0], nil
-}
-
 // tagsOfMany returns each article's tags, in the order of ids, each in the
-// author's order and never nil. One query.
+// author's order and never nil. One query, which reads the articles'
+// tag_list.
 func tagsOfMany(ctx context.Context, idb bun.IDB, ids []int64) ([][]string, error) {
 	out := make([][]string, len(ids))
 	for i := range out {
@@ -185,22 +177,17 @@ func tagsOfMany(ctx context.Context, idb bun.IDB, ids []int64) ([][]string, erro
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var rows []struct {
-		ArticleID int64
-		Name      string
-	}
-	err := idb.NewSelect().Model((*articleTagRow)(nil)).
-		ColumnExpr("at.article_id, t.name").
-		Join("JOIN tags AS t ON t.id = at.tag_id").
-		Where("at.article_id IN (?)", bun.List(ids)).
-		OrderExpr("at.article_id, at.position").
-		Scan(ctx, &rows)
-	if err != nil {
+	var rows []articleRow
+	if err := idb.NewSelect().Model(&rows).Column("id", "tag_list").Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, err
 	}
-	byID := make(map[int64][]string, len(ids))
-	for _, r := range rows {
-		byID[r.ArticleID] = append(byID[r.ArticleID], r.Name)
+	byID := make(map[int64][]string, len(rows))
+	for i := range rows {
+		tags, err := rows[i].tags()
+		if err != nil {
+			return nil, err
+		}
+		byID[rows[i].ID] = tags
 	}
 	for i, id := range ids {
 		if tags := byID[id]; tags != nil {

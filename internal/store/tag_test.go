@@ -191,11 +191,12 @@ func TestMigrate_TagCounts(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			db := mustOpen(t, dialect)
-			// As the previous release left it, then this one's migrations.
+			// As the release before tag counts left it, then the later
+			// migrations, in one group.
 			require.NoError(t, store.MigrateUpTo(ctx, db, "20250201000000"))
 			pending, err := db.PendingMigrations(ctx)
 			require.NoError(t, err)
-			require.Equal(t, 1, pending)
+			require.Equal(t, 2, pending)
 			require.NoError(t, db.Migrate(ctx))
 
 			s := store.NewArticleService(db)
@@ -218,7 +219,7 @@ func TestMigrate_TagCounts(t *testing.T) {
 			require.NoError(t, db.MigrateDown(ctx))
 			pending, err = db.PendingMigrations(ctx)
 			require.NoError(t, err)
-			require.Equal(t, 1, pending, "only the last group was rolled back")
+			require.Equal(t, 2, pending, "only the last group was rolled back")
 			require.False(t, hasColumn())
 			require.Equal(t, 7, store.CountRows(t, db, "article_tags", "true"), "the links stay")
 			// The links change while nothing counts them.
@@ -237,6 +238,51 @@ func TestMigrate_TagCounts(t *testing.T) {
 			// And the store keeps counting.
 			mustCreateArticle(t, s, u.ID, "M5", "m-api", "m-zig")
 			requireTagCountsExact(t, db)
+		})
+	}
+}
+
+// TestMigrate_TagList rolls back the migration that added articles'
+// tag_list on a database with tagged articles, reorders and removes links
+// meanwhile, and migrates up again: each tag_list is backfilled from the
+// links in their order. The store then keeps both together.
+func TestMigrate_TagList(t *testing.T) {
+	for _, dialect := range []string{store.DialectSQLite, store.DialectPostgres} {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := mustOpen(t, dialect)
+			require.NoError(t, store.MigrateUpTo(ctx, db, "20250301000000"))
+			require.NoError(t, db.Migrate(ctx))
+
+			s := store.NewArticleService(db)
+			u := MustCreateUser(t, db, "mtl")
+			a := mustCreateArticle(t, s, u.ID, "L1", "l-go", "l-sql", "l-zig")
+			b := mustCreateArticle(t, s, u.ID, "L2", "l-sql")
+			c := mustCreateArticle(t, s, u.ID, "L3")
+			require.Empty(t, store.TagListMismatches(t, db))
+
+			require.NoError(t, db.MigrateDown(ctx))
+			store.ExecRaw(t, db, "UPDATE article_tags SET position = 2 - position WHERE article_id = ?", a.ID)
+			store.ExecRaw(t, db, "DELETE FROM article_tags WHERE article_id = ?", b.ID)
+			require.NoError(t, db.Migrate(ctx))
+
+			require.Empty(t, store.TagListMismatches(t, db))
+			for id, want := range map[int64][]string{a.ID: {"l-zig", "l-sql", "l-go"}, b.ID: {}, c.ID: {}} {
+				got, err := s.ArticleByID(ctx, id)
+				require.NoError(t, err)
+				require.Equal(t, want, got.Tags)
+			}
+
+			// Every write that changes tags keeps both together.
+			_, err := s.UpdateArticle(ctx, u.ID, a.ID, conduit.ArticleUpdate{Tags: &[]string{"l-api", "l-go"}})
+			require.NoError(t, err)
+			_, err = s.UpdateArticle(ctx, u.ID, b.ID, conduit.ArticleUpdate{Title: ptr("L2 again")})
+			require.NoError(t, err)
+			_, err = s.CreateArticle(ctx, u.ID, conduit.NewArticle{Title: "L4", Description: "d", Body: "b", Tags: []string{"l-\"quoted\"", "l-<html>", "l-ünï"}})
+			require.NoError(t, err)
+			require.NoError(t, s.DeleteArticle(ctx, u.ID, c.ID))
+			require.Empty(t, store.TagListMismatches(t, db))
 		})
 	}
 }

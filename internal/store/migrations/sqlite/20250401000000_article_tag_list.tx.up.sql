@@ -1,0 +1,9 @@
+-- Each article keeps its tags, in the author's order, as a JSON array, so
+-- that a page of articles reads them with its rows instead of sorting each
+-- article's links. article_tags stays the index of the tag filter and of
+-- the tag counts; the store writes both in the transaction that changes
+-- the tags.
+ALTER TABLE articles ADD COLUMN tag_list TEXT NOT NULL DEFAULT '[]';
+--bun:split
+UPDATE articles SET tag_list = coalesce((SELECT json_group_array(t.name ORDER BY at.position)
+	FROM article_tags AS at JOIN tags AS t ON t.id = at.tag_id WHERE at.article_id = articles.id), '[]');
