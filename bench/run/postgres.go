@@ -85,7 +85,11 @@ func postgresSeed(ctx context.Context, cfg config, c pgCluster, log io.Writer) (
 	if err != nil {
 		return "", fmt.Errorf("postgres --version: %w", err)
 	}
-	k := keptSeed{dir: filepath.Join(cfg.dir, "seed-postgres"), stamp: "conduit seed " + cfg.seed.String() + "\n" + v + "\n"}
+	stamp, err := seedStamp(ctx, cfg)
+	if err != nil {
+		return "", err
+	}
+	k := keptSeed{dir: filepath.Join(cfg.dir, "seed-postgres"), stamp: stamp + v + "\n"}
 	data := filepath.Join(k.dir, "data")
 	if !cfg.reseed && k.fresh() {
 		fmt.Fprintf(log, "reusing the seeded PostgreSQL data %s\n", data)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -54,17 +55,53 @@ func (k keptSeed) make(fill func(dir string) error) error {
 // bench/out/seed-sqlite, seeding it first when it is missing, was made
 // with other parameters, or -reseed asks. Servers run on copies of it.
 func sqliteSeed(ctx context.Context, cfg config, log io.Writer) (string, error) {
-	k := keptSeed{dir: filepath.Join(cfg.dir, "seed-sqlite"), stamp: "conduit seed " + cfg.seed.String() + "\n"}
+	stamp, err := seedStamp(ctx, cfg)
+	if err != nil {
+		return "", err
+	}
+	k := keptSeed{dir: filepath.Join(cfg.dir, "seed-sqlite"), stamp: stamp}
 	db := filepath.Join(k.dir, "conduit.db")
 	if !cfg.reseed && k.fresh() {
 		fmt.Fprintf(log, "reusing the seeded SQLite file %s\n", db)
 		return db, nil
 	}
 	fmt.Fprintf(log, "seeding %s (%s)\n", db, cfg.seed)
-	err := k.make(func(dir string) error {
+	err = k.make(func(dir string) error {
 		return runSeed(ctx, cfg, filepath.Join(dir, "conduit.db"), filepath.Join(dir, "seed.log"))
 	})
 	return db, err
+}
+
+// seedStamp is what a kept seed must have been made with: the seed
+// parameters and the binary's migrations. A seed from before a migration
+// would be migrated by every server that starts on a copy of it (a
+// backfill among them), which the idle memory would show; it is seeded
+// again instead.
+func seedStamp(ctx context.Context, cfg config) (string, error) {
+	dir, err := os.MkdirTemp(cfg.dir, "migrations-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	cmd := exec.CommandContext(ctx, cfg.conduit, "migrate", "status", "--database-url", filepath.Join(dir, "probe.db"))
+	cmd.Env = serverEnv(os.Environ())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("conduit migrate status: %w\n%s", err, out)
+	}
+	return "conduit seed " + cfg.seed.String() + "\nmigrations " + strings.Join(migrationNames(string(out)), " ") + "\n", nil
+}
+
+// migrationNames reads the names in `conduit migrate status` output:
+// the first field of each line after the header.
+func migrationNames(status string) []string {
+	var names []string
+	for i, line := range strings.Split(strings.TrimSpace(status), "\n") {
+		if f := strings.Fields(line); i > 0 && len(f) > 0 {
+			names = append(names, f[0])
+		}
+	}
+	return names
 }
 
 // runSeed runs `conduit seed` into the database at dsn, its output in
