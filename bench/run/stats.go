@@ -35,9 +35,11 @@ func ratios(rps, ceiling []float64) []float64 {
 // summary is a scenario's line in the report: medians over the rounds.
 type summary struct {
 	scenario
-	rps      [2]float64 // at highConns, lowConns
-	rounds   []float64  // req/s at highConns in each round, to show the spread
-	p50, p99 [2]time.Duration
+	rps    [2]float64 // at highConns, lowConns
+	rounds []float64  // req/s at highConns in each round, to show the spread
+	// lowRounds is req/s at lowConns in each round.
+	lowRounds []float64
+	p50, p99  [2]time.Duration
 	// doubt: in some round, the client's latencies at that many connections
 	// contradicted its request rate (loadResult.latencyContradicted).
 	doubt        [2]bool
@@ -68,6 +70,7 @@ func summarize(scenarios []scenario, res []runs) []summary {
 			}
 		}
 		sum.rounds = column(r, 0, func(m measurement) float64 { return m.rps })
+		sum.lowRounds = column(r, 1, func(m measurement) float64 { return m.rps })
 		sum.ratio = median(ratios(sum.rounds, ceiling))
 		sum.sqlPerReq = median(column(r, 0, func(m measurement) float64 { return m.sqlPerReq }))
 		sum.allocsPerReq = median(column(r, 0, func(m measurement) float64 { return m.allocsPerReq }))

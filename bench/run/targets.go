@@ -114,20 +114,24 @@ func onPostgres(s summary) bool {
 }
 
 // redisTarget checks that no read is slower with the Redis cache than
-// without, at highConns, allowing redisNoise for a shared machine. Like the
-// ratios to the ceiling, it compares the two in each round, which ran at
-// nearly the same time, and takes the median over rounds.
+// without, allowing redisNoise for a shared machine. Like the ratios to the
+// ceiling, it compares the two in each round, which ran seconds apart, at
+// highConns and at lowConns, and takes the median of those ratios: two per
+// round, since one per round swung by a tenth either way on this machine
+// while the two ran the same code.
 func redisTarget(sums []summary, byName map[string]summary) target {
 	worst, name := 0.0, ""
 	for _, s := range sums {
 		if s.base == "" {
 			continue
 		}
-		if r := median(ratios(s.rounds, byName[s.base].rounds)); name == "" || r < worst {
+		base := byName[s.base]
+		rs := append(ratios(s.rounds, base.rounds), ratios(s.lowRounds, base.lowRounds)...)
+		if r := median(rs); name == "" || r < worst {
 			worst, name = r, s.name
 		}
 	}
-	return target{scenario: "Redis configured", goal: fmt.Sprintf("no read slower than without Redis (median over rounds of req/s @%d with / without, %.0f%% allowed for noise)", highConns, redisNoise*100),
+	return target{scenario: "Redis configured", goal: fmt.Sprintf("no read slower than without Redis (median of the per-round ratios of req/s with / without, at %d and at %d connections, %.0f%% allowed for noise)", highConns, lowConns, redisNoise*100),
 		stretch: "—", measured: fmt.Sprintf("slowest: %s at %s of without", name, percent(worst)), pass: name != "" && worst >= 1-redisNoise}
 }
 

@@ -29,6 +29,19 @@ func TestTargets(t *testing.T) {
 	if r := redisTarget(sums, byName); r.pass {
 		t.Errorf("Redis target passed at 80%% in two rounds of three: %+v", r)
 	}
+	// At both connection counts: a noisy 64 that the 8 does not confirm
+	// passes; slower at both fails.
+	sums[0].lowRounds = []float64{50, 50, 50}
+	sums[1].rounds, sums[1].lowRounds = []float64{92, 130, 70}, []float64{50, 49.5, 50}
+	byName[sums[0].name], byName[sums[1].name] = sums[0], sums[1]
+	if r := redisTarget(sums, byName); !r.pass {
+		t.Errorf("Redis target failed on one noisy count of two: %+v", r)
+	}
+	sums[1].lowRounds = []float64{40, 45, 42}
+	byName[sums[1].name] = sums[1]
+	if r := redisTarget(sums, byName); r.pass {
+		t.Errorf("Redis target passed, slower at both counts: %+v", r)
+	}
 	ts := latencyTargets(sums)
 	if len(ts) != 2 || !ts[0].pass || ts[1].pass {
 		t.Fatalf("latency targets: %+v", ts)
